@@ -1,0 +1,105 @@
+# One entry point for set-up, the local cloud, AWS and the quality gates.
+# Every target that needs Python or the CDK CLI depends on the idempotent install stamps.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DEVTOOLS := $(VENV)/bin/devtools
+PY_STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+CDK := npx --no-install cdk
+SCENARIO ?= scenarios/checkout_errors.yaml
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: help install synth diff bootstrap aws-deploy destroy lint format typecheck test \
+        test-fast watch bench local-up local-deploy local-status local-down local-destroy demo clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(PY_STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20+ (https://nodejs.org or your package manager)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(PY_STAMP) $(NPM_STAMP) ## Create .venv and install Python + npm dependencies (idempotent)
+
+synth: install ## Synthesize the CloudFormation template into cdk.out/
+	$(CDK) synth --quiet
+
+diff: install ## Show what a deploy to AWS would change
+	$(PY) -m devtools.aws_target check
+	$(CDK) diff
+
+bootstrap: install ## Bootstrap CDK in the target AWS account (first time only)
+	$(PY) -m devtools.aws_target check
+	$(CDK) bootstrap
+
+aws-deploy: install ## Deploy the stack to real AWS with your credentials
+	$(PY) -m devtools.aws_target check
+	$(CDK) deploy --require-approval=broadening
+
+destroy: install ## Destroy the stack on real AWS
+	$(PY) -m devtools.aws_target check
+	$(CDK) destroy
+
+lint: install ## ruff lint + format check, mypy --strict
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: install ## Format and auto-fix with ruff
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+typecheck: install ## mypy --strict on stack/, processor/, devtools/
+	$(VENV)/bin/mypy
+
+test: install ## Lint, type-check and run the whole suite (unit, stack, integration, e2e)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(PY) -m pytest
+
+test-fast: install ## Only the tests that need no emulator
+	$(PY) -m pytest -m "not emulator and not e2e"
+
+watch: install ## Redeploy to the local emulator on every change (cdk watch)
+	$(DEVTOOLS) deploy --watch
+
+bench: install ## Benchmarks: medians and ratios printed as tables
+	$(PY) -m bench
+
+local-up: install ## Start the embedded emulator (MiniStack) on 127.0.0.1
+	$(DEVTOOLS) up
+
+local-deploy: install ## Deploy the stack to the local emulator and start the mapping driver
+	$(DEVTOOLS) deploy
+
+local-status: install ## Emulator, stack, driver and queue status
+	$(DEVTOOLS) status
+
+local-destroy: install ## Remove the stack from the local emulator
+	$(DEVTOOLS) destroy
+
+local-down: install ## Stop the emulator and the driver
+	$(DEVTOOLS) down
+
+demo: install ## From a fresh clone: up, deploy, replay checkout_errors.yaml, summary
+	$(DEVTOOLS) up
+	$(DEVTOOLS) deploy
+	$(DEVTOOLS) replay $(SCENARIO)
+
+clean: ## Remove build output (keeps .venv and node_modules)
+	rm -rf cdk.out .mypy_cache .ruff_cache .pytest_cache .hypothesis
