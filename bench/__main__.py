@@ -1,0 +1,55 @@
+"""Run every benchmark (`make bench`); each prints medians and side-by-side ratios as tables."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+
+from rich.console import Console
+
+# Order matters only for reading: cheap, self-contained benchmarks first.
+BENCHMARKS: tuple[tuple[str, str], ...] = (
+    ("processor", "bench.processor_bench"),
+    ("local-cloud", "bench.local_cloud_bench"),
+    ("pipeline", "bench.pipeline_bench"),
+    ("replay", "bench.replay_bench"),
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="benchmarks to run (default: all)",
+    )
+    args = parser.parse_args(argv)
+    wanted = set(args.names) or {name for name, _ in BENCHMARKS}
+    console = Console()
+    failures = 0
+    for name, module_name in BENCHMARKS:
+        if name not in wanted:
+            continue
+        console.rule(f"[bold]{name}")
+        started = time.perf_counter()
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            console.print(f"[yellow]skipped: {module_name} is not present")
+            continue
+        try:
+            module.run(console)
+        except Exception as exc:  # one broken benchmark must not hide the others
+            failures += 1
+            console.print(f"[red]{name} failed: {type(exc).__name__}: {exc}")
+        console.print(f"[dim]{name} took {time.perf_counter() - started:.1f} s")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
