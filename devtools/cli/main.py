@@ -1,0 +1,105 @@
+"""The `devtools` click group: global options, error handling at the edge, command registry."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from devtools.cli.context import DEFAULT_REGION, Settings
+from devtools.cli.terminal import TERMINAL_KEY, Terminal
+from devtools.errors import UserError
+from devtools.paths import STATE_DIR_ENV, StatePaths
+
+EXIT_USER_ERROR = 1
+EXIT_BUG = 2
+
+
+class DevtoolsGroup(click.Group):
+    """A group that converts exceptions into exit codes: 1 for user errors, 2 for bugs."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except UserError as exc:
+            _terminal(ctx).error(str(exc))
+            ctx.exit(EXIT_USER_ERROR)
+        except KeyboardInterrupt:
+            _terminal(ctx).error("interrupted")
+            ctx.exit(130)
+        except Exception as exc:
+            terminal = _terminal(ctx)
+            settings = ctx.find_object(Settings)
+            if settings is not None and settings.debug:
+                terminal.err.print_exception(show_locals=False)
+            else:
+                terminal.error(f"unexpected {type(exc).__name__}: {exc}")
+                terminal.info("This is a bug in devtools; rerun with --debug for the traceback.")
+            ctx.exit(EXIT_BUG)
+
+
+def _terminal(ctx: click.Context) -> Terminal:
+    found = ctx.meta.get(TERMINAL_KEY)
+    return found if isinstance(found, Terminal) else Terminal()
+
+
+@click.group(cls=DevtoolsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--endpoint-url",
+    envvar="AWS_ENDPOINT_URL",
+    default=None,
+    metavar="URL",
+    help="An already running LocalStack-compatible emulator "
+    "[env AWS_ENDPOINT_URL; default: the one `up` started, else http://127.0.0.1:4566].",
+)
+@click.option(
+    "--region",
+    envvar=["AWS_REGION", "AWS_DEFAULT_REGION"],
+    default=DEFAULT_REGION,
+    show_default=True,
+    help="AWS region used against the emulator [env AWS_REGION].",
+)
+@click.option(
+    "--state-dir",
+    envvar=STATE_DIR_ENV,
+    default=None,
+    type=click.Path(file_okay=False),
+    help=f"Local state folder [env {STATE_DIR_ENV}; default: <project>/.devtools].",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
+@click.version_option(package_name="realtime-analytics-devtools")
+@click.pass_context
+def main(
+    ctx: click.Context,
+    endpoint_url: str | None,
+    region: str,
+    state_dir: str | None,
+    debug: bool,
+) -> None:
+    """Local cloud for the real-time analytics pipeline: emulator, deploy, driver, events."""
+    terminal = Terminal()
+    ctx.obj = Settings(
+        explicit_endpoint=endpoint_url,
+        region=region,
+        paths=StatePaths.resolve(state_dir),
+        debug=debug,
+        terminal=terminal,
+    )
+    ctx.meta[TERMINAL_KEY] = terminal
+
+
+# ---------------------------------------------------------------------------------------------
+# Command registry: one module per command. To add a command, import it above this block's
+# list and append it; nothing else in this file needs to change.
+# ---------------------------------------------------------------------------------------------
+COMMANDS: list[click.Command] = []
+
+for _command in COMMANDS:
+    main.add_command(_command)
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main(prog_name=os.path.basename(sys.argv[0])))
