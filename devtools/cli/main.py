@@ -9,7 +9,9 @@ from typing import Any
 import click
 
 from devtools.cli.context import DEFAULT_REGION, Settings
+from devtools.cli.down import down
 from devtools.cli.terminal import TERMINAL_KEY, Terminal
+from devtools.cli.up import up
 from devtools.errors import UserError
 from devtools.paths import STATE_DIR_ENV, StatePaths
 
@@ -96,7 +98,10 @@ def main(
 # Command registry: one module per command. To add a command, import it above this block's
 # list and append it; nothing else in this file needs to change.
 # ---------------------------------------------------------------------------------------------
-COMMANDS: list[click.Command] = []
+COMMANDS: list[click.Command] = [
+    up,
+    down,
+]
 
 for _command in COMMANDS:
     main.add_command(_command)

@@ -48,7 +48,9 @@ class Terminal:
 
     def error(self, message: str) -> None:
         # markup=False: a message may hold brackets from user input or AWS errors
-        self.err.print(f"error: {message}", style="red", markup=False, highlight=False)
+        self.err.print(
+            f"error: {message}", style="red", markup=False, highlight=False, soft_wrap=True
+        )
 
     def json(self, data: Any) -> None:
         """Machine-readable output for `--json`: plain JSON on stdout, no styling."""
