@@ -1,0 +1,138 @@
+"""Field values for generated events: literals, templates and seeded distributions."""
+
+from __future__ import annotations
+
+import random
+import string
+from collections.abc import Mapping
+from typing import Any
+
+# Template names every generated record can use; fields generated earlier are added to these.
+BUILTIN_NAMES: tuple[str, ...] = ("n", "run", "step")
+_FORMATTER = string.Formatter()
+
+_PAGES = {"/home": 4, "/product": 3, "/search": 2, "/cart": 1, "/checkout": 1}
+_COMMON: dict[str, Any] = {
+    "userId": {"int": [1, 500], "format": "user_{:04d}"},
+    "sessionId": {"int": [1, 2000], "format": "session_{:05d}"},
+}
+# Realistic defaults per type (the seed's fields); a generator's `fields` override them.
+DEFAULT_FIELDS: dict[str, dict[str, Any]] = {
+    "page_view": {
+        "pageUrl": {"choice": _PAGES},
+        "loadTime": {"normal": {"mean": 900, "stddev": 350, "min": 80, "max": 6000}, "round": 0},
+        "deviceType": {"choice": {"desktop": 5, "mobile": 4, "tablet": 1}},
+        "sessionLength": {"int": [5, 1800]},
+        "pagesViewed": {"int": [1, 20]},
+    },
+    "purchase": {
+        "amount": {"uniform": [5, 250], "round": 2},
+        "currency": {"choice": {"USD": 6, "EUR": 3, "GBP": 1}},
+        "itemsCount": {"int": [1, 5]},
+        "paymentMethod": {"choice": ["credit_card", "paypal", "apple_pay", "debit_card"]},
+    },
+    "user_signup": {
+        "signupMethod": {"choice": ["email", "google", "apple", "github"]},
+        "campaignSource": {"choice": ["google", "facebook", "newsletter", "direct", "twitter"]},
+        "marketingConsent": {"choice": [True, False]},
+    },
+    "click": {
+        "elementId": {"choice": ["cta-button", "nav-home", "add-to-cart", "search-box"]},
+        "elementType": {"choice": ["button", "link", "input"]},
+        "pageUrl": {"choice": _PAGES},
+    },
+    "error": {
+        "errorType": {"choice": {"javascript": 6, "network": 3, "validation": 1}},
+        "errorMessage": {
+            "choice": [
+                "Cannot read property of undefined",
+                "NetworkError when attempting to fetch resource",
+                "Payment form validation failed",
+            ]
+        },
+        "pageUrl": {"choice": _PAGES},
+    },
+}
+
+
+def template_names(template: str) -> list[str]:
+    """The top-level names a `str.format` template refers to (raises ValueError if malformed)."""
+    names = []
+    for _, name, _, _ in _FORMATTER.parse(template):
+        if name is None:
+            continue
+        if not name or name.isdigit():
+            raise ValueError("positional '{}' is not allowed; name a field such as {n}")
+        names.append(name.split(".")[0].split("[")[0])
+    return names
+
+
+def spec_template_names(spec: Any) -> list[str]:
+    """Names a field spec's template refers to (only literal strings are templates)."""
+    return template_names(spec) if isinstance(spec, str) else []
+
+
+def check_spec(spec: Any) -> str | None:
+    """A problem with a distribution's parameters that the schema cannot express, or None."""
+    if not isinstance(spec, Mapping):
+        return None
+    if "uniform" in spec or "int" in spec:
+        low, high = spec.get("uniform") or spec["int"]
+        if low > high:
+            return f"range [{low}, {high}] is empty (the first bound must not exceed the second)"
+    if "normal" in spec:
+        params = spec["normal"]
+        if "min" in params and "max" in params and params["min"] > params["max"]:
+            return f"normal min {params['min']} exceeds max {params['max']}"
+    if "format" in spec:
+        try:
+            spec["format"].format(0)
+        except (ValueError, IndexError, KeyError):
+            return f"format '{spec['format']}' must hold one '{{}}' placeholder such as '{{:04d}}'"
+    return None
+
+
+def evaluate(spec: Any, rng: random.Random, n: int, names: Mapping[str, Any]) -> Any:
+    """The value of one field for record `n`; `names` holds run, step and earlier fields."""
+    if isinstance(spec, str):
+        return spec.format_map(names) if "{" in spec else spec
+    if not isinstance(spec, Mapping):
+        return spec
+    value: Any
+    if "literal" in spec:
+        return spec["literal"]
+    if "choice" in spec:
+        options = spec["choice"]
+        if isinstance(options, Mapping):
+            keys = list(options)
+            value = rng.choices(keys, weights=[float(options[k]) for k in keys])[0]
+        else:
+            value = options[rng.randrange(len(options))]
+    elif "sequence" in spec:
+        items = spec["sequence"]
+        value = items[n % len(items)]
+    elif "uniform" in spec:
+        low, high = spec["uniform"]
+        value = _rounded(rng.uniform(low, high), spec.get("round"))
+    elif "int" in spec:
+        low, high = spec["int"]
+        value = rng.randint(low, high)
+    else:
+        params = spec["normal"]
+        drawn = rng.gauss(params["mean"], params["stddev"])
+        drawn = max(params.get("min", drawn), min(params.get("max", drawn), drawn))
+        value = _rounded(drawn, spec.get("round"))
+    if "format" in spec:
+        return str(spec["format"]).format(value)
+    return value
+
+
+def _rounded(value: float, digits: int | None) -> float | int:
+    if digits is None:
+        return value
+    return round(value) if digits == 0 else round(value, digits)
+
+
+def defaults_for(event_type: str) -> dict[str, Any]:
+    """userId, sessionId, then the type's own fields, in the order they are generated."""
+    return {**_COMMON, **DEFAULT_FIELDS.get(event_type, {})}
