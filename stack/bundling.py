@@ -1,0 +1,134 @@
+"""Builds the Lambda asset without Docker: the processor package plus its pinned dependencies."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsii
+from aws_cdk import ILocalBundling
+
+from stack.errors import BundlingError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROCESSOR_DIR = PROJECT_ROOT / "processor"
+DEPS_CACHE_DIR = PROJECT_ROOT / ".cache" / "lambda-deps"
+
+# The Lambda runtime (python3.13, arm64) the wheels must match.
+PIP_PLATFORM_ARGS = (
+    "--platform",
+    "manylinux2014_aarch64",
+    "--implementation",
+    "cp",
+    "--python-version",
+    "3.13",
+    "--only-binary=:all:",
+)
+# The Lambda Python runtime ships boto3/botocore; bundling our own (pulled in by aws-xray-sdk)
+# would only add ~25 MB to every deploy.
+PROVIDED_BY_RUNTIME = ("boto3", "botocore", "s3transfer")
+# Never shipped: byte-code caches, tests, tool caches.
+EXCLUDED_NAMES = ("__pycache__", "*.pyc", "tests", ".pytest_cache", ".mypy_cache", ".ruff_cache")
+_COMPLETE_MARKER = ".complete"
+
+
+@dataclass(frozen=True)
+class DependencySet:
+    """A folder of installed runtime dependencies, and whether it came from the cache."""
+
+    path: Path
+    from_cache: bool
+
+
+def requirements_key(requirements: Path) -> str:
+    """Cache key: the requirements' content and the target platform."""
+    digest = hashlib.sha256(requirements.read_bytes())
+    digest.update("\0".join(PIP_PLATFORM_ARGS).encode())
+    digest.update("\0".join(PROVIDED_BY_RUNTIME).encode())
+    return digest.hexdigest()[:20]
+
+
+def _prune(target: Path) -> None:
+    for child in list(target.iterdir()):
+        name = child.name.lower()
+        provided = any(
+            name == pkg or (name.startswith(f"{pkg}-") and name.endswith(".dist-info"))
+            for pkg in PROVIDED_BY_RUNTIME
+        )
+        if provided or name in ("bin", "__pycache__"):
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+
+def ensure_dependencies(
+    requirements: Path = PROCESSOR_DIR / "requirements.txt",
+    cache_dir: Path = DEPS_CACHE_DIR,
+    *,
+    python: str = sys.executable,
+) -> DependencySet:
+    """Return the installed dependencies for `requirements`, running pip only on a cache miss."""
+    target = cache_dir / requirements_key(requirements)
+    if (target / _COMPLETE_MARKER).exists():
+        return DependencySet(target, from_cache=True)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="install-", dir=cache_dir))
+    command = [
+        python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--no-warn-conflicts", "--no-compile", "--retries", "1", "--timeout", "15",
+        "--target", str(staging), *PIP_PLATFORM_ARGS, "-r", str(requirements),
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        shutil.rmtree(staging, ignore_errors=True)
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise BundlingError(
+            f"cannot install {requirements.relative_to(requirements.parents[1])} for the Lambda "
+            f"asset (pip exit {result.returncode}: {last}); the package index is unreachable and "
+            f"{target} is not cached yet: run the synth once with network access"
+        )
+    _prune(staging)
+    (staging / _COMPLETE_MARKER).write_text(" ".join(command[3:]) + "\n")
+    try:
+        staging.rename(target)
+    except OSError:
+        # A concurrent synth finished the same key first; its copy is as good as ours.
+        shutil.rmtree(staging, ignore_errors=True)
+    return DependencySet(target, from_cache=False)
+
+
+def build_asset(output_dir: Path, dependencies: Path, processor_dir: Path = PROCESSOR_DIR) -> None:
+    """Lay out the asset: dependencies at the root, `processor/` as a package beside them."""
+    ignore = shutil.ignore_patterns(*EXCLUDED_NAMES)
+    shutil.copytree(
+        dependencies,
+        output_dir,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns(_COMPLETE_MARKER),
+    )
+    shutil.copytree(processor_dir, output_dir / "processor", dirs_exist_ok=True, ignore=ignore)
+    # Deterministic permissions: Lambda needs world-readable files.
+    for root, dirs, files in os.walk(output_dir):
+        for name in dirs:
+            os.chmod(os.path.join(root, name), 0o755)
+        for name in files:
+            os.chmod(os.path.join(root, name), 0o644)
+
+
+@jsii.implements(ILocalBundling)
+class LocalProcessorBundling:
+    """CDK local bundling: copies pre-installed dependencies and the processor, never Docker."""
+
+    def __init__(self, dependencies: Path, processor_dir: Path = PROCESSOR_DIR) -> None:
+        self._dependencies = dependencies
+        self._processor_dir = processor_dir
+
+    # jsii passes the BundlingOptions positionally although the typed stub declares keywords.
+    def try_bundle(self, output_dir: str, *_args: Any, **_kwargs: Any) -> bool:
+        build_asset(Path(output_dir), self._dependencies, self._processor_dir)
+        return True

@@ -1,0 +1,237 @@
+"""Alarms to one encrypted SNS topic, and the pipeline's CloudWatch dashboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesis as kinesis
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+ONE_MINUTE = Duration.minutes(1)
+FIVE_MINUTES = Duration.minutes(5)
+# Alarm when the slowest invocation used this share of the timeout.
+DURATION_ALARM_SHARE = 0.8
+# Consumer lag that no longer counts as "real time".
+ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000
+# No records for this many consecutive 5-minute periods.
+NO_INCOMING_RECORDS_PERIODS = 3
+CUSTOM_NAMESPACE = "RealTimeAnalytics"
+
+
+@dataclass(frozen=True)
+class MonitoredResources:
+    """What the alarms and the dashboard watch."""
+
+    stream: kinesis.Stream
+    function: lambda_.Function
+    results_table: dynamodb.Table
+    aggregates_table: dynamodb.Table
+    failure_queue: sqs.Queue
+    timeout_minutes: int
+
+
+class PipelineMonitoring(Construct):
+    """Plain metric alarms (the local emulator rejects metric math) and one dashboard."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        resources: MonitoredResources,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.topic = self._topic(removal_policy)
+        self.alarms = self._alarms(resources)
+        action = cw_actions.SnsAction(self.topic)
+        for alarm in self.alarms:
+            alarm.add_alarm_action(action)
+        self.dashboard = self._dashboard(resources)
+
+    def _topic(self, removal_policy: RemovalPolicy) -> sns.Topic:
+        # CloudWatch cannot publish to a topic encrypted with the AWS-managed alias/aws/sns key
+        # (its key policy cannot be changed), so the topic gets a customer-managed key.
+        key = kms.Key(
+            self,
+            "TopicKey",
+            description="Encrypts the pipeline's alarm topic",
+            enable_key_rotation=True,
+            removal_policy=removal_policy,
+        )
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                # In a key policy "*" means this key.
+                resources=["*"],
+            )
+        )
+        return sns.Topic(
+            self,
+            "AlarmTopic",
+            display_name="Real-time analytics pipeline alarms",
+            master_key=key,
+            enforce_ssl=True,
+        )
+
+    def _alarms(self, r: MonitoredResources) -> list[cloudwatch.Alarm]:
+        timeout_ms = r.timeout_minutes * 60 * 1000
+        return [
+            self._alarm(
+                "LambdaErrors",
+                r.function.metric_errors(period=ONE_MINUTE, statistic="Sum"),
+                threshold=1,
+                description="The processor raised: a whole batch failed and will be retried",
+            ),
+            self._alarm(
+                "LambdaDurationNearTimeout",
+                r.function.metric_duration(period=ONE_MINUTE, statistic="Maximum"),
+                threshold=round(timeout_ms * DURATION_ALARM_SHARE),
+                description=f"An invocation used {DURATION_ALARM_SHARE:.0%} of the timeout",
+            ),
+            self._alarm(
+                "ResultsTableWriteThrottles",
+                _throttles(r.results_table),
+                threshold=1,
+                description="Writes to the results table were throttled",
+            ),
+            self._alarm(
+                "AggregatesTableWriteThrottles",
+                _throttles(r.aggregates_table),
+                threshold=1,
+                description="Writes to the aggregates table were throttled",
+            ),
+            self._alarm(
+                "NoIncomingRecords",
+                r.stream.metric_incoming_records(period=FIVE_MINUTES, statistic="Sum"),
+                threshold=1,
+                comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+                evaluation_periods=NO_INCOMING_RECORDS_PERIODS,
+                # No datapoints means no records arrived.
+                missing=cloudwatch.TreatMissingData.BREACHING,
+                description="No records reached the stream for 15 minutes",
+            ),
+            self._alarm(
+                "IteratorAge",
+                r.function.metric("IteratorAge", period=ONE_MINUTE, statistic="Maximum"),
+                threshold=ITERATOR_AGE_ALARM_MS,
+                description="The processor lags more than 5 minutes behind the stream",
+            ),
+            self._alarm(
+                "FailureQueueNotEmpty",
+                r.failure_queue.metric_approximate_number_of_messages_visible(
+                    period=ONE_MINUTE, statistic="Maximum"
+                ),
+                threshold=1,
+                description="Batches exhausted their retries: see the on-failure queue",
+            ),
+        ]
+
+    def _alarm(
+        self,
+        construct_id: str,
+        metric: cloudwatch.Metric,
+        *,
+        threshold: float,
+        description: str,
+        comparison: cloudwatch.ComparisonOperator = (
+            cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+        ),
+        evaluation_periods: int = 1,
+        missing: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
+    ) -> cloudwatch.Alarm:
+        return cloudwatch.Alarm(
+            self,
+            construct_id,
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=comparison,
+            evaluation_periods=evaluation_periods,
+            treat_missing_data=missing,
+            alarm_description=description,
+        )
+
+    def _dashboard(self, r: MonitoredResources) -> cloudwatch.Dashboard:
+        dashboard = cloudwatch.Dashboard(self, "Dashboard", default_interval=Duration.hours(3))
+        fn = r.function
+        dashboard.add_widgets(
+            _graph("Kinesis incoming records", [r.stream.metric_incoming_records(statistic="Sum")]),
+            _graph("Iterator age (ms)", [fn.metric("IteratorAge", statistic="Maximum")]),
+            _graph(
+                "Lambda invocations / errors / throttles",
+                [fn.metric_invocations(), fn.metric_errors(), fn.metric_throttles()],
+            ),
+            _graph(
+                "Lambda duration (ms)",
+                [fn.metric_duration(statistic="p50"), fn.metric_duration(statistic="Maximum")],
+            ),
+        )
+        dashboard.add_widgets(
+            _graph(
+                "DynamoDB consumed writes",
+                [
+                    r.results_table.metric_consumed_write_capacity_units(),
+                    r.aggregates_table.metric_consumed_write_capacity_units(),
+                ],
+            ),
+            _graph(
+                "DynamoDB write throttles",
+                [_throttles(r.results_table), _throttles(r.aggregates_table)],
+            ),
+            _graph(
+                "On-failure queue depth",
+                [r.failure_queue.metric_approximate_number_of_messages_visible()],
+            ),
+        )
+        # The processor's custom (EMF) metrics; dimension values are data, so search for them.
+        dashboard.add_widgets(
+            _graph("Events processed by type", [_search("EventsProcessed", "Sum")]),
+            _graph("Purchase amount by currency", [_search("PurchaseAmount", "Sum")]),
+            _graph("Page load time (ms)", [_search("PageLoadTime", "p95")]),
+            _graph("Batch statistics", [_search_prefix("Batch", "Sum")]),
+        )
+        return dashboard
+
+
+def _throttles(table: dynamodb.Table) -> cloudwatch.Metric:
+    # WriteThrottleEvents has only the TableName dimension: a plain metric, no math needed
+    # (ThrottledRequests is per Operation and would need a SUM expression).
+    return table.metric("WriteThrottleEvents", period=ONE_MINUTE, statistic="Sum")
+
+
+def _graph(title: str, metrics: list[cloudwatch.IMetric]) -> cloudwatch.GraphWidget:
+    return cloudwatch.GraphWidget(title=title, left=metrics, width=6, height=6)
+
+
+def _search(metric_name: str, statistic: str) -> cloudwatch.MathExpression:
+    return cloudwatch.MathExpression(
+        expression=(
+            f"SEARCH('{{{CUSTOM_NAMESPACE}}} MetricName=\"{metric_name}\"', '{statistic}', 300)"
+        ),
+        label=metric_name,
+        using_metrics={},
+        period=FIVE_MINUTES,
+    )
+
+
+def _search_prefix(prefix: str, statistic: str) -> cloudwatch.MathExpression:
+    return cloudwatch.MathExpression(
+        expression=(
+            # A bare term matches every metric name containing that (camel-case) token.
+            f"SEARCH('{{{CUSTOM_NAMESPACE}}} {prefix}', '{statistic}', 300)"
+        ),
+        label=f"{prefix}*",
+        using_metrics={},
+        period=FIVE_MINUTES,
+    )

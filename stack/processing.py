@@ -1,0 +1,267 @@
+"""The processor function: role, log group, on-failure queue, Kinesis event source mapping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import (
+    Acknowledgment,
+    AssetHashType,
+    BundlingOptions,
+    DockerImage,
+    Duration,
+    RemovalPolicy,
+    Stack,
+    Validations,
+)
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesis as kinesis
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from stack.bundling import (
+    EXCLUDED_NAMES,
+    PROCESSOR_DIR,
+    LocalProcessorBundling,
+    ensure_dependencies,
+)
+from stack.config import LOG_RETENTION_DAYS, PipelineConfig
+from stack.quarantine import QUARANTINE_PREFIX
+
+HANDLER = "processor.handler.lambda_handler"
+SERVICE_NAME = "realtime-analytics"
+METRICS_NAMESPACE = "RealTimeAnalytics"
+# Writes only: conditional puts for events, ADD updates for aggregates (TransactWriteItems needs
+# the per-item actions; it has no action of its own). No reads, no deletes.
+TABLE_WRITE_ACTIONS = (
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+)
+# What a shared-throughput Kinesis event source mapping needs (no SubscribeToShard: no EFO
+# consumer). The stream uses the AWS-managed key, so no kms:Decrypt grant is needed.
+STREAM_READ_ACTIONS = (
+    "kinesis:DescribeStream",
+    "kinesis:DescribeStreamSummary",
+    "kinesis:GetRecords",
+    "kinesis:GetShardIterator",
+    "kinesis:ListShards",
+)
+FAILURE_QUEUE_RETENTION = Duration.days(14)
+_RETENTION_BY_DAYS = dict(zip(LOG_RETENTION_DAYS, list(logs.RetentionDays)[:-1], strict=True))
+
+
+@dataclass(frozen=True)
+class ProcessorTargets:
+    """The resources the function reads from and writes to."""
+
+    stream: kinesis.IStream
+    results_table: dynamodb.ITable
+    aggregates_table: dynamodb.ITable
+    quarantine_bucket: s3.IBucket
+
+
+def processor_code(scope: Construct) -> lambda_.Code:
+    """The asset: bundled locally (no Docker); CDK skips bundling when the stack is excluded."""
+    if not Stack.of(scope).bundling_required:
+        # `aws:cdk:bundling-stacks` excludes this stack (e.g. `cdk ls`, template-only tests):
+        # CDK does not bundle, so don't touch pip either.
+        return lambda_.Code.from_asset(str(PROCESSOR_DIR), exclude=list(EXCLUDED_NAMES))
+    dependencies = ensure_dependencies()
+    return lambda_.Code.from_asset(
+        str(PROCESSOR_DIR),
+        exclude=list(EXCLUDED_NAMES),
+        # Hash the sources (requirements.txt included), so an unchanged processor is not
+        # re-bundled: CDK reuses cdk.out/asset.<hash>.
+        asset_hash_type=AssetHashType.SOURCE,
+        bundling=BundlingOptions(
+            # Never pulled: local bundling always succeeds first.
+            image=DockerImage.from_registry("local-bundling-only"),
+            local=LocalProcessorBundling(dependencies.path),
+        ),
+    )
+
+
+class StreamProcessor(Construct):
+    """Lambda consuming the stream with partial batch responses and an SQS on-failure queue."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: PipelineConfig,
+        targets: ProcessorTargets,
+        code: lambda_.Code,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.failure_queue = self._failure_queue()
+        self.log_group = logs.LogGroup(
+            self,
+            "LogGroup",
+            retention=_RETENTION_BY_DAYS[config.log_retention_days],
+            removal_policy=removal_policy,
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Kinesis analytics processor: reads its stream, writes its tables, "
+            "quarantine bucket, on-failure queue, logs and traces",
+        )
+        self.function = self._function(config, targets, code)
+        self._grant(targets)
+        self.event_source_mapping = self._event_source_mapping(config, targets.stream)
+
+    def _failure_queue(self) -> sqs.Queue:
+        queue = sqs.Queue(
+            self,
+            "FailureQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=FAILURE_QUEUE_RETENTION,
+        )
+        Validations.of(queue).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-SQS3",
+                reason=(
+                    "This queue is itself the dead-letter destination: the event source mapping "
+                    "sends the metadata of batches that exhausted their retries here; an alarm "
+                    "watches its depth."
+                ),
+            )
+        )
+        return queue
+
+    def _function(
+        self, config: PipelineConfig, targets: ProcessorTargets, code: lambda_.Code
+    ) -> lambda_.Function:
+        function = lambda_.Function(
+            self,
+            "Function",
+            description="Validates, analyses and stores analytics events from Kinesis",
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=HANDLER,
+            code=code,
+            role=self.role,
+            memory_size=config.lambda_memory_mb,
+            timeout=Duration.minutes(config.lambda_timeout_minutes),
+            reserved_concurrent_executions=config.lambda_reserved_concurrency,
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=self.log_group,
+            environment={
+                "RESULTS_TABLE_NAME": targets.results_table.table_name,
+                "AGGREGATES_TABLE_NAME": targets.aggregates_table.table_name,
+                "QUARANTINE_BUCKET_NAME": targets.quarantine_bucket.bucket_name,
+                "RESULT_TTL_DAYS": str(config.result_ttl_days),
+                "ENVIRONMENT": config.environment,
+                "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+                "LOG_LEVEL": "INFO",
+            },
+        )
+        Validations.of(function).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-L1",
+                reason=(
+                    "Pinned to python3.13 on purpose: the processor and its bundled wheels "
+                    "(Powertools, cp313 aarch64) are built and tested for it; move deliberately."
+                ),
+            )
+        )
+        return function
+
+    def _grant(self, targets: ProcessorTargets) -> None:
+        # Explicit statements instead of CDK grant helpers, which add actions the function
+        # never uses (GetQueueUrl, GetQueueAttributes, ListStreams, SubscribeToShard...).
+        statements = [
+            iam.PolicyStatement(
+                sid="ReadStream",
+                actions=list(STREAM_READ_ACTIONS),
+                resources=[targets.stream.stream_arn],
+            ),
+            iam.PolicyStatement(
+                sid="WriteTables",
+                actions=list(TABLE_WRITE_ACTIONS),
+                resources=[targets.results_table.table_arn, targets.aggregates_table.table_arn],
+            ),
+            iam.PolicyStatement(
+                sid="QuarantineRecords",
+                actions=["s3:PutObject"],
+                resources=[targets.quarantine_bucket.arn_for_objects(f"{QUARANTINE_PREFIX}*")],
+            ),
+            iam.PolicyStatement(
+                sid="SendFailedBatches",
+                actions=["sqs:SendMessage"],
+                resources=[self.failure_queue.queue_arn],
+            ),
+            iam.PolicyStatement(
+                sid="WriteOwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                # The log group's Arn attribute ends in ':*': its log streams, nothing else.
+                resources=[self.log_group.log_group_arn],
+            ),
+        ]
+        for statement in statements:
+            self.role.add_to_policy(statement)
+        # Tracing.ACTIVE makes CDK add xray:PutTraceSegments + xray:PutTelemetryRecords on "*":
+        # X-Ray defines no resource types for them, so "*" is the only possible resource.
+        Validations.of(self.role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason=(
+                    "Only xray:PutTraceSegments and xray:PutTelemetryRecords use '*': X-Ray "
+                    "supports no resource-level permissions for them."
+                ),
+            ),
+            Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::<{self._logical(targets.quarantine_bucket)}"
+                f".Arn>/{QUARANTINE_PREFIX}*]",
+                reason=(
+                    "Quarantine object keys are chosen per poison record "
+                    "(quarantine/<reason>/<shard>/<sequence>.json); only PutObject, only under "
+                    "that prefix."
+                ),
+            ),
+        )
+
+    @staticmethod
+    def _logical(bucket: s3.IBucket) -> str:
+        cfn = bucket.node.default_child
+        assert isinstance(cfn, s3.CfnBucket)
+        return Stack.of(bucket).get_logical_id(cfn)
+
+    def _event_source_mapping(
+        self, config: PipelineConfig, stream: kinesis.IStream
+    ) -> lambda_.CfnEventSourceMapping:
+        # The L1 construct: the L2 helpers grant more than sqs:SendMessage for the destination.
+        mapping = lambda_.CfnEventSourceMapping(
+            self,
+            "EventSourceMapping",
+            function_name=self.function.function_name,
+            event_source_arn=stream.stream_arn,
+            starting_position="TRIM_HORIZON",
+            batch_size=config.lambda_batch_size,
+            maximum_batching_window_in_seconds=config.lambda_max_batching_window_seconds,
+            bisect_batch_on_function_error=True,
+            maximum_retry_attempts=config.max_retry_attempts,
+            maximum_record_age_in_seconds=config.max_record_age_seconds,
+            parallelization_factor=config.parallelization_factor,
+            function_response_types=["ReportBatchItemFailures"],
+            destination_config=lambda_.CfnEventSourceMapping.DestinationConfigProperty(
+                on_failure=lambda_.CfnEventSourceMapping.OnFailureProperty(
+                    destination=self.failure_queue.queue_arn
+                )
+            ),
+            enabled=True,
+        )
+        # AWS checks the role's permissions when the mapping is created: policy first.
+        mapping.node.add_dependency(self.role)
+        return mapping

@@ -1,0 +1,64 @@
+"""The DynamoDB tables: one item per event, and per-minute aggregates."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from constructs import Construct
+
+RESULTS_PARTITION_KEY = "eventId"
+RESULTS_SORT_KEY = "timestamp"
+EVENT_TYPE_INDEX = "byEventType"
+EVENT_TYPE_ATTRIBUTE = "eventType"
+TTL_ATTRIBUTE = "expiresAt"
+AGGREGATES_PARTITION_KEY = "metricKey"
+AGGREGATES_SORT_KEY = "minute"
+
+
+def _string(name: str) -> dynamodb.Attribute:
+    return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
+
+
+class AnalyticsTables(Construct):
+    """On-demand tables with point-in-time recovery; results expire through TTL."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, removal_policy: RemovalPolicy
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.results = self._results_table(removal_policy)
+        self.aggregates = self._aggregates_table(removal_policy)
+
+    def _results_table(self, removal_policy: RemovalPolicy) -> dynamodb.Table:
+        table = dynamodb.Table(
+            self,
+            "Results",
+            partition_key=_string(RESULTS_PARTITION_KEY),
+            sort_key=_string(RESULTS_SORT_KEY),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute=TTL_ATTRIBUTE,
+            removal_policy=removal_policy,
+        )
+        table.add_global_secondary_index(
+            index_name=EVENT_TYPE_INDEX,
+            partition_key=_string(EVENT_TYPE_ATTRIBUTE),
+            sort_key=_string(RESULTS_SORT_KEY),
+            projection_type=dynamodb.ProjectionType.ALL,
+        )
+        return table
+
+    def _aggregates_table(self, removal_policy: RemovalPolicy) -> dynamodb.Table:
+        return dynamodb.Table(
+            self,
+            "Aggregates",
+            partition_key=_string(AGGREGATES_PARTITION_KEY),
+            sort_key=_string(AGGREGATES_SORT_KEY),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            removal_policy=removal_policy,
+        )
