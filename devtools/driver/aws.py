@@ -1,0 +1,208 @@
+"""Adapters from the engine's ports to boto3 clients (Kinesis, Lambda, SQS, SNS)."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from devtools.driver.exceptions import (
+    DestinationError,
+    InvokeError,
+    IteratorExpiredError,
+    MappingNotFoundError,
+    ShardGoneError,
+)
+from devtools.driver.ports import ReadResult, ShardInfo, StartPosition
+from devtools.driver.records import StreamRecord
+from devtools.driver.response import InvokeResult
+
+if TYPE_CHECKING:
+    from mypy_boto3_kinesis import KinesisClient
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _epoch(value: Any) -> float:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return float(value)
+
+
+class KinesisSource:
+    """RecordSource over a Kinesis client, addressing the stream by ARN."""
+
+    def __init__(self, kinesis: KinesisClient, stream_arn: str) -> None:
+        self._kinesis = kinesis
+        self._stream_arn = stream_arn
+
+    def list_shards(self) -> list[ShardInfo]:
+        shards: list[ShardInfo] = []
+        token: str | None = None
+        while True:
+            if token:
+                page = self._kinesis.list_shards(NextToken=token)
+            else:
+                page = self._kinesis.list_shards(StreamARN=self._stream_arn)
+            for shard in page.get("Shards", []):
+                parents = tuple(
+                    p for p in (shard.get("ParentShardId"), shard.get("AdjacentParentShardId")) if p
+                )
+                shards.append(
+                    ShardInfo(
+                        shard_id=shard["ShardId"],
+                        parent_ids=parents,
+                        starting_sequence=shard["SequenceNumberRange"]["StartingSequenceNumber"],
+                    )
+                )
+            token = page.get("NextToken")
+            if not token:
+                return shards
+
+    def shard_iterator(self, shard_id: str, position: StartPosition) -> str:
+        kwargs: dict[str, Any] = {
+            "StreamARN": self._stream_arn,
+            "ShardId": shard_id,
+            "ShardIteratorType": position.kind,
+        }
+        if position.sequence is not None:
+            kwargs["StartingSequenceNumber"] = position.sequence
+        if position.timestamp is not None:
+            kwargs["Timestamp"] = datetime.fromtimestamp(position.timestamp)
+        try:
+            answer = self._kinesis.get_shard_iterator(**kwargs)
+        except ClientError as exc:
+            if _error_code(exc) == "ResourceNotFoundException":
+                raise ShardGoneError(f"{shard_id}: {exc}") from exc
+            raise
+        return str(answer["ShardIterator"])
+
+    def get_records(self, shard_id: str, iterator: str, limit: int) -> ReadResult:
+        try:
+            answer = self._kinesis.get_records(
+                ShardIterator=iterator, Limit=limit, StreamARN=self._stream_arn
+            )
+        except ClientError as exc:
+            code = _error_code(exc)
+            if code == "ExpiredIteratorException":
+                raise IteratorExpiredError(f"{shard_id}: {exc}") from exc
+            if code == "ResourceNotFoundException":
+                raise ShardGoneError(f"{shard_id}: {exc}") from exc
+            raise
+        records = [
+            StreamRecord(
+                shard_id=shard_id,
+                sequence_number=raw["SequenceNumber"],
+                partition_key=raw["PartitionKey"],
+                # boto3 decodes the blob; the event carries it base64-encoded again.
+                data_base64=_b64(raw["Data"]),
+                arrival=_epoch(raw["ApproximateArrivalTimestamp"]),
+            )
+            for raw in answer.get("Records", [])
+        ]
+        return ReadResult(
+            records=records,
+            next_iterator=answer.get("NextShardIterator"),
+            millis_behind_latest=int(answer.get("MillisBehindLatest", 0)),
+        )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+class LambdaInvoker:
+    """Invoker that calls Invoke (RequestResponse) on the mapped function."""
+
+    def __init__(self, lambda_client: LambdaClient, function_arn: str) -> None:
+        self._lambda = lambda_client
+        self._function_arn = function_arn
+
+    def invoke(self, payload: bytes) -> InvokeResult:
+        started = time.perf_counter()
+        try:
+            answer = self._lambda.invoke(
+                FunctionName=self._function_arn,
+                InvocationType="RequestResponse",
+                Payload=payload,
+            )
+            body = answer["Payload"].read()
+        except (ClientError, BotoCoreError) as exc:
+            raise InvokeError(str(exc)) from exc
+        return InvokeResult(
+            status_code=int(answer.get("StatusCode", 200)),
+            payload=body,
+            function_error=answer.get("FunctionError"),
+            executed_version=str(answer.get("ExecutedVersion", "$LATEST")),
+            duration_ms=(time.perf_counter() - started) * 1000.0,
+        )
+
+
+class MessagingDestination:
+    """FailureDestination for SQS queue and SNS topic ARNs."""
+
+    def __init__(self, sqs: SQSClient | None, sns: SNSClient | None) -> None:
+        self._sqs = sqs
+        self._sns = sns
+        self._queue_urls: dict[str, str] = {}
+
+    def _queue_url(self, arn: str) -> str:
+        if arn not in self._queue_urls:
+            assert self._sqs is not None
+            _, _, _, _, account, name = arn.split(":", 5)
+            answer = self._sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)
+            self._queue_urls[arn] = answer["QueueUrl"]
+        return self._queue_urls[arn]
+
+    def send(self, destination_arn: str, message: str) -> None:
+        service = destination_arn.split(":")[2] if destination_arn.count(":") >= 5 else ""
+        try:
+            if service == "sqs" and self._sqs is not None:
+                queue_url = self._queue_url(destination_arn)
+                self._sqs.send_message(QueueUrl=queue_url, MessageBody=message)
+                return
+            if service == "sns" and self._sns is not None:
+                self._sns.publish(TopicArn=destination_arn, Message=message)
+                return
+        except (ClientError, BotoCoreError) as exc:
+            raise DestinationError(f"{destination_arn}: {exc}") from exc
+        raise DestinationError(f"{destination_arn}: only SQS queues and SNS topics are supported")
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    """What the driver needs from GetFunctionConfiguration."""
+
+    role_arn: str
+    timeout_seconds: float
+
+
+def read_mapping(lambda_client: LambdaClient, mapping_uuid: str) -> Mapping[str, Any]:
+    """GetEventSourceMapping as a plain dict."""
+    try:
+        return dict(lambda_client.get_event_source_mapping(UUID=mapping_uuid))
+    except ClientError as exc:
+        if _error_code(exc) == "ResourceNotFoundException":
+            raise MappingNotFoundError(
+                f"event source mapping {mapping_uuid} not found (is the stack deployed?)"
+            ) from exc
+        raise
+
+
+def function_info(lambda_client: LambdaClient, function_arn: str) -> FunctionInfo:
+    """The execution role (the events' invokeIdentityArn) and the timeout."""
+    answer = lambda_client.get_function_configuration(FunctionName=function_arn)
+    return FunctionInfo(
+        role_arn=str(answer.get("Role", "")),
+        timeout_seconds=float(answer.get("Timeout", 3)),
+    )

@@ -1,0 +1,663 @@
+"""The mapping engine: reads shards, forms batches per lane, invokes, applies AWS's error rules."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import statistics
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol, TypeVar
+
+from devtools.driver.batching import BatchRule, PendingRecord
+from devtools.driver.config import MappingConfig
+from devtools.driver.exceptions import DestinationError, DriverError, InvokeError
+from devtools.driver.failure_record import invocation_record
+from devtools.driver.policy import Chunk, RetryRule, decide, split_expired
+from devtools.driver.ports import (
+    Clock,
+    FailureDestination,
+    Invoker,
+    RecordSource,
+    ShardInfo,
+    StartPosition,
+)
+from devtools.driver.records import EventContext, StreamRecord, encode_event
+from devtools.driver.response import InvokeResult, Verdict, interpret
+from devtools.driver.shard_reader import ShardReader
+from devtools.driver.state import Checkpoints, CheckpointStore, ShardCheckpoint
+from devtools.driver.status import DriverStatus, InvocationStats, ShardStatus
+
+logger = logging.getLogger("devtools.driver")
+
+WAITING, ACTIVE, CLOSED, FINISHED = "waiting", "active", "closed", "finished"
+_T = TypeVar("_T")
+
+
+class StatusSink(Protocol):
+    """Receives status snapshots (the file sink writes status.json)."""
+
+    def write(self, status: DriverStatus) -> None: ...
+
+
+class InlineExecutor(Executor):
+    """Runs each submitted call at once in the caller's thread: deterministic unit tests."""
+
+    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
+        future: Future[_T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Pacing of the driver itself (not mapping settings)."""
+
+    idle_poll_seconds: float = 0.1  # GetRecords cadence of a shard that returned nothing
+    shard_refresh_seconds: float = 1.0  # ListShards cadence (reshard detection)
+    max_buffered_records: int = 20_000  # per shard, read but unfinished
+    invoke_error_backoff_seconds: float = 0.5
+    destination_retry_seconds: float = 1.0
+    source_error_backoff_seconds: float = 1.0
+    status_interval_seconds: float = 1.0
+    retry_backoff_base_seconds: float = 0.05
+    retry_backoff_max_seconds: float = 2.0
+    recent_durations: int = 500
+    shutdown_grace_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Everything the engine talks to."""
+
+    source: RecordSource
+    invoker: Invoker
+    checkpoints: CheckpointStore
+    clock: Clock
+    executor: Executor
+    destination: FailureDestination | None = None
+    status_sink: StatusSink | None = None
+
+
+@dataclass
+class _Lane:
+    index: int
+    pending: deque[PendingRecord] = field(default_factory=deque)
+    chunks: deque[Chunk] = field(default_factory=deque)
+    inflight: Future[InvokeResult | InvokeError] | None = None
+    inflight_chunk: Chunk | None = None
+    last_done: str | None = None
+    skip_through: int | None = None
+
+    def idle(self) -> bool:
+        return not self.pending and not self.chunks and self.inflight is None
+
+
+class _ShardRun:
+    """One shard's live state."""
+
+    def __init__(self, info: ShardInfo, lanes: int) -> None:
+        self.info = info
+        self.phase = WAITING
+        self.start: StartPosition | None = None
+        self.reader: ShardReader | None = None
+        self.lanes = [_Lane(i) for i in range(lanes)]
+        self.unfinished: deque[str] = deque()
+        self.done: set[str] = set()
+        self.arrivals: dict[str, float] = {}
+        self.checkpoint: str | None = None
+        self.latest_sequence: str | None = None
+        self.millis_behind = 0
+        self.next_poll_at = 0.0
+        self.gone = False
+        self.last_result = "No records processed"
+        self.invocations = 0
+        self.failures = 0
+        self.records_delivered = 0
+        self.records_to_destination = 0
+        self.records_discarded = 0
+
+    @property
+    def shard_id(self) -> str:
+        return self.info.shard_id
+
+    def open_count(self) -> int:
+        return len(self.unfinished) - len(self.done)
+
+    def mark_done(self, lane: _Lane, records: Iterable[StreamRecord]) -> bool:
+        """Finish records; returns whether the shard checkpoint moved."""
+        for record in records:
+            self.done.add(record.sequence_number)
+            if lane.last_done is None or record.sequence > int(lane.last_done):
+                lane.last_done = record.sequence_number
+        moved = False
+        while self.unfinished and self.unfinished[0] in self.done:
+            sequence = self.unfinished.popleft()
+            self.done.discard(sequence)
+            self.arrivals.pop(sequence, None)
+            self.checkpoint = sequence
+            moved = True
+        return moved
+
+
+class Engine:
+    """Drives one mapping: call `start()`, then `run_once()` repeatedly (or `run(stop)`)."""
+
+    def __init__(
+        self,
+        config: MappingConfig,
+        ports: Ports,
+        *,
+        context: EventContext,
+        options: EngineOptions | None = None,
+        function_timeout_seconds: float | None = None,
+    ) -> None:
+        self.config = config
+        self.ports = ports
+        self.context = context
+        self.options = options or EngineOptions()
+        self.function_timeout_seconds = function_timeout_seconds
+        self.batch_rule = BatchRule(config.batch_size, config.batching_window_seconds)
+        self.retry_rule = RetryRule(
+            bisect_on_error=config.bisect_on_error,
+            max_retry_attempts=config.max_retry_attempts,
+            max_record_age_seconds=config.max_record_age_seconds,
+            backoff_base_seconds=self.options.retry_backoff_base_seconds,
+            backoff_max_seconds=self.options.retry_backoff_max_seconds,
+        )
+        self._shards: dict[str, _ShardRun] = {}
+        self._saved: dict[str, ShardCheckpoint] = {}
+        self._resumed = False
+        self._next_refresh = 0.0
+        self._next_status = 0.0
+        self._dirty = False
+        self._state = "starting"
+        self._last_error: str | None = None
+        self._started_at = ports.clock.time()
+        self._invocations = 0
+        self._function_errors = 0
+        self._invoke_errors = 0
+        self._durations: deque[float] = deque(maxlen=self.options.recent_durations)
+        self._duration_max = 0.0
+        self._lock = threading.Lock()
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Load checkpoints and discover shards."""
+        saved = self.ports.checkpoints.load()
+        if saved is not None and saved.mapping_uuid == self.config.uuid:
+            self._saved = dict(saved.shards)
+            self._resumed = True
+        elif saved is not None:
+            logger.warning(
+                "checkpoints belong to mapping %s, not %s: starting fresh",
+                saved.mapping_uuid,
+                self.config.uuid,
+            )
+        self._refresh_shards(initial=True)
+        self._state = "running"
+        self._save_checkpoints()
+        self._write_status(force=True)
+
+    def run(self, stop: threading.Event) -> None:
+        """Loop until `stop` is set, then finish what is in flight."""
+        self.start()
+        while not stop.is_set():
+            if not self.run_once():
+                self._idle_wait(stop)
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        """Collect in-flight invocations (within the grace period), persist, mark stopped."""
+        inflight = [lane.inflight for run in self._shards.values() for lane in run.lanes]
+        pending = [f for f in inflight if f is not None]
+        if pending:
+            wait(pending, timeout=self.options.shutdown_grace_seconds)
+            self._collect(self.ports.clock.monotonic())
+        self._state = "stopped"
+        self._save_checkpoints()
+        self._write_status(force=True)
+
+    def fail(self, message: str) -> None:
+        """Record a fatal error in the status file."""
+        self._state = "failed"
+        self._last_error = message
+        self._write_status(force=True)
+
+    # -- one pass -------------------------------------------------------------------------
+
+    def run_once(self) -> bool:
+        """Read, dispatch, collect once; returns whether anything happened."""
+        now = self.ports.clock.monotonic()
+        worked = False
+        if now >= self._next_refresh:
+            self._refresh_shards(initial=False)
+        for run in list(self._shards.values()):
+            if run.phase == ACTIVE:
+                worked = self._read(run, now) or worked
+        for run in list(self._shards.values()):
+            if run.phase in (ACTIVE, CLOSED):
+                worked = self._dispatch(run, now) or worked
+        worked = self._collect(self.ports.clock.monotonic()) or worked
+        for run in list(self._shards.values()):
+            if run.phase == CLOSED and run.open_count() == 0 and all(ln.idle() for ln in run.lanes):
+                run.phase = FINISHED
+                self._dirty = True
+                self._next_refresh = 0.0  # children may start now
+                logger.info("shard %s finished at %s", run.shard_id, run.checkpoint)
+                worked = True
+        if self._dirty:
+            self._save_checkpoints()
+            self._write_status(force=True)
+        else:
+            self._write_status(force=False)
+        return worked
+
+    def next_due(self) -> float:
+        """The monotonic time something becomes due without outside input."""
+        due = [self._next_refresh, self._next_status]
+        for run in self._shards.values():
+            if run.phase == ACTIVE:
+                due.append(run.next_poll_at)
+            for lane in run.lanes:
+                if lane.inflight is not None:
+                    continue
+                if lane.chunks:
+                    due.append(lane.chunks[0].not_before)
+                else:
+                    ready_at = self.batch_rule.ready_at(lane.pending)
+                    if ready_at is not None:
+                        due.append(ready_at)
+        return min(due)
+
+    def _idle_wait(self, stop: threading.Event) -> None:
+        timeout = min(max(self.next_due() - self.ports.clock.monotonic(), 0.002), 0.1)
+        inflight = [
+            lane.inflight
+            for run in self._shards.values()
+            for lane in run.lanes
+            if lane.inflight is not None
+        ]
+        if inflight:
+            wait(inflight, timeout=timeout, return_when=FIRST_COMPLETED)
+        else:
+            stop.wait(timeout)
+
+    # -- shards ---------------------------------------------------------------------------
+
+    def _initial_start(self) -> StartPosition:
+        position = self.config.starting_position
+        if position == "TRIM_HORIZON":
+            return StartPosition("TRIM_HORIZON")
+        if position == "AT_TIMESTAMP":
+            return StartPosition("AT_TIMESTAMP", timestamp=self.config.starting_position_timestamp)
+        # LATEST, pinned to the driver's first start so a restart does not skip records.
+        return StartPosition("AT_TIMESTAMP", timestamp=self._started_at)
+
+    def _refresh_shards(self, *, initial: bool) -> None:
+        now = self.ports.clock.monotonic()
+        self._next_refresh = now + self.options.shard_refresh_seconds
+        try:
+            listed = {info.shard_id: info for info in self.ports.source.list_shards()}
+        except DriverError as exc:
+            self._source_error(f"ListShards failed: {exc}")
+            return
+        except Exception as exc:  # the emulator may be restarting; try again later
+            self._source_error(f"ListShards failed: {type(exc).__name__}: {exc}")
+            return
+        lanes = self.config.parallelization_factor
+        for shard_id, info in listed.items():
+            run = self._shards.get(shard_id)
+            if run is not None and self._reused_id(run.info, info):
+                logger.warning("shard %s was recreated (new starting sequence)", shard_id)
+                run = None
+                self._saved.pop(shard_id, None)
+            if run is not None:
+                continue
+            run = _ShardRun(info, lanes)
+            saved = self._saved.get(shard_id)
+            if saved is not None and self._reused_id(
+                ShardInfo(shard_id, starting_sequence=saved.starting_sequence), info
+            ):
+                saved = None
+            if saved is not None:
+                self._restore(run, saved)
+            else:
+                fresh_stream = initial and not self._resumed
+                has_listed_parent = any(p in listed for p in info.parent_ids)
+                # Children of a reshard are read from their beginning, whatever the mapping says.
+                run.start = (
+                    self._initial_start()
+                    if fresh_stream and not has_listed_parent
+                    else StartPosition("TRIM_HORIZON")
+                )
+                self._dirty = True
+            self._shards[shard_id] = run
+            logger.info("shard %s discovered (parents %s)", shard_id, info.parent_ids or "none")
+        for shard_id, run in self._shards.items():
+            if shard_id not in listed and run.phase in (WAITING, ACTIVE):
+                run.gone = True
+                if run.phase == WAITING:
+                    run.phase = FINISHED
+                    self._dirty = True
+        for run in self._shards.values():
+            if run.phase == WAITING and all(
+                self._parent_done(p, listed) for p in run.info.parent_ids
+            ):
+                self._activate(run, now)
+
+    @staticmethod
+    def _reused_id(known: ShardInfo, listed: ShardInfo) -> bool:
+        """MiniStack's UpdateShardCount rebuilds shards under the same ids."""
+        return bool(
+            known.starting_sequence
+            and listed.starting_sequence
+            and known.starting_sequence != listed.starting_sequence
+        )
+
+    def _parent_done(self, parent_id: str, listed: dict[str, ShardInfo]) -> bool:
+        run = self._shards.get(parent_id)
+        if run is not None:
+            return run.phase == FINISHED
+        return parent_id not in listed  # expired or never known: nothing to wait for
+
+    def _restore(self, run: _ShardRun, saved: ShardCheckpoint) -> None:
+        run.checkpoint = saved.sequence
+        run.start = saved.start
+        if saved.finished:
+            run.phase = FINISHED
+            return
+        if saved.lanes == len(run.lanes):
+            for lane in run.lanes:
+                sequence = saved.lane_sequences.get(lane.index)
+                if sequence is not None:
+                    lane.last_done = sequence
+                    lane.skip_through = int(sequence)
+
+    def _activate(self, run: _ShardRun, now: float) -> None:
+        position = (
+            StartPosition("AFTER_SEQUENCE_NUMBER", sequence=run.checkpoint)
+            if run.checkpoint is not None
+            else run.start or StartPosition("TRIM_HORIZON")
+        )
+        run.reader = ShardReader(self.ports.source, run.shard_id, position)
+        run.phase = ACTIVE
+        run.next_poll_at = now
+        logger.info("shard %s active from %s", run.shard_id, position)
+
+    def _source_error(self, message: str) -> None:
+        if message != self._last_error:
+            logger.error("%s", message)
+        self._last_error = message
+
+    # -- reading --------------------------------------------------------------------------
+
+    def _read(self, run: _ShardRun, now: float) -> bool:
+        assert run.reader is not None
+        room = self.options.max_buffered_records - run.open_count()
+        if room <= 0 or now < run.next_poll_at:
+            return False
+        try:
+            batch = run.reader.read(room)
+        except Exception as exc:  # emulator unreachable: keep state, try later
+            self._source_error(f"GetRecords on {run.shard_id} failed: {type(exc).__name__}: {exc}")
+            run.next_poll_at = now + self.options.source_error_backoff_seconds
+            return False
+        run.millis_behind = batch.millis_behind_latest
+        lanes = len(run.lanes)
+        for record in batch.records:
+            lane = run.lanes[record.lane(lanes)]
+            run.unfinished.append(record.sequence_number)
+            run.arrivals[record.sequence_number] = record.arrival
+            if lane.skip_through is not None and record.sequence <= lane.skip_through:
+                # Finished before a restart in this lane (ParallelizationFactor > 1).
+                if run.mark_done(lane, [record]):
+                    self._dirty = True
+                continue
+            lane.pending.append(PendingRecord(record, now))
+        if batch.records:
+            run.latest_sequence = batch.records[-1].sequence_number
+        run.next_poll_at = now if batch.records else now + self.options.idle_poll_seconds
+        if batch.closed:
+            run.phase = CLOSED
+            logger.info("shard %s closed after %s", run.shard_id, run.latest_sequence)
+        return bool(batch.records) or batch.closed
+
+    # -- dispatching ----------------------------------------------------------------------
+
+    def _dispatch(self, run: _ShardRun, now: float) -> bool:
+        worked = False
+        flush = run.phase == CLOSED
+        for lane in run.lanes:
+            while lane.inflight is None:
+                chunk = self._next_chunk(lane, now, flush=flush)
+                if chunk is None:
+                    break
+                if chunk.discard:
+                    if not self._discard(run, lane, chunk, now):
+                        break
+                    worked = True
+                    continue
+                expired, rest = split_expired(chunk, self.retry_rule, self.ports.clock.time())
+                if expired is not None:
+                    if rest is not None:
+                        lane.chunks.appendleft(rest)
+                    lane.chunks.appendleft(expired)
+                    continue
+                payload = encode_event(chunk.records, self.context)
+                lane.inflight = self.ports.executor.submit(self._invoke, payload)
+                lane.inflight_chunk = chunk
+                worked = True
+        return worked
+
+    def _next_chunk(self, lane: _Lane, now: float, *, flush: bool) -> Chunk | None:
+        if lane.chunks:
+            if lane.chunks[0].not_before > now:
+                return None
+            return lane.chunks.popleft()
+        if not self.batch_rule.is_ready(lane.pending, now, flush=flush):
+            return None
+        count = self.batch_rule.take_count(lane.pending)
+        records = tuple(lane.pending.popleft().record for _ in range(count))
+        return Chunk(records=records)
+
+    def _invoke(self, payload: bytes) -> InvokeResult | InvokeError:
+        try:
+            return self.ports.invoker.invoke(payload)
+        except InvokeError as exc:
+            return exc
+        except Exception as exc:  # a bug or an unexpected client error must not kill the lane
+            return InvokeError(f"{type(exc).__name__}: {exc}")
+
+    def _discard(self, run: _ShardRun, lane: _Lane, chunk: Chunk, now: float) -> bool:
+        """Send a discarded chunk's invocation record; False (chunk kept) when that failed."""
+        destination = self.config.on_failure_destination
+        if destination and self.ports.destination is not None:
+            record = invocation_record(
+                records=chunk.records,
+                condition=chunk.discard or "",
+                function_arn=self.config.function_arn,
+                stream_arn=self.config.stream_arn,
+                invoke_count=chunk.invoke_count,
+                last_result=chunk.last_result,
+                wall_now=self.ports.clock.time(),
+            )
+            try:
+                self.ports.destination.send(destination, json.dumps(record))
+            except DestinationError as exc:
+                self._source_error(f"on-failure destination {destination}: {exc}")
+                lane.chunks.appendleft(
+                    replace(chunk, not_before=now + self.options.destination_retry_seconds)
+                )
+                return False
+            run.records_to_destination += len(chunk.records)
+            where = "sent to on-failure destination"
+        else:
+            run.records_discarded += len(chunk.records)
+            where = "dropped (no on-failure destination)"
+        logger.warning(
+            "shard %s: %d records %s..%s %s (%s)",
+            run.shard_id,
+            len(chunk.records),
+            chunk.records[0].sequence_number,
+            chunk.records[-1].sequence_number,
+            where,
+            chunk.discard,
+        )
+        run.last_result = f"{chunk.discard}: {len(chunk.records)} records {where}"
+        if run.mark_done(lane, chunk.records):
+            self._dirty = True
+        self._dirty = True
+        return True
+
+    # -- results --------------------------------------------------------------------------
+
+    def _collect(self, now: float) -> bool:
+        worked = False
+        for run in self._shards.values():
+            for lane in run.lanes:
+                future = lane.inflight
+                if future is None or not future.done():
+                    continue
+                chunk = lane.inflight_chunk
+                assert chunk is not None
+                lane.inflight = None
+                lane.inflight_chunk = None
+                self._apply(run, lane, chunk, future.result(), now)
+                worked = True
+        return worked
+
+    def _apply(
+        self,
+        run: _ShardRun,
+        lane: _Lane,
+        chunk: Chunk,
+        result: InvokeResult | InvokeError,
+        now: float,
+    ) -> None:
+        if isinstance(result, InvokeError):
+            self._invoke_errors += 1
+            run.failures += 1
+            run.last_result = f"invoke error: {result}"
+            self._source_error(f"Invoke failed on {run.shard_id}: {result}")
+            lane.chunks.appendleft(
+                replace(chunk, not_before=now + self.options.invoke_error_backoff_seconds)
+            )
+            return
+        self._invocations += 1
+        run.invocations += 1
+        self._durations.append(result.duration_ms)
+        self._duration_max = max(self._duration_max, result.duration_ms)
+        if result.function_error:
+            self._function_errors += 1
+        invoked = replace(chunk, invoke_count=chunk.invoke_count + 1, last_result=result)
+        outcome = interpret(
+            result,
+            invoked.records,
+            report_batch_item_failures=self.config.report_batch_item_failures,
+        )
+        decision = decide(invoked, outcome, self.retry_rule, now)
+        if decision.succeeded:
+            run.records_delivered += len(decision.succeeded)
+            if run.mark_done(lane, decision.succeeded):
+                self._dirty = True
+        for follow in reversed(decision.next_chunks):
+            lane.chunks.appendleft(follow)
+        if outcome.verdict is Verdict.SUCCESS:
+            run.last_result = f"OK - {len(invoked.records)} records"
+        else:
+            run.failures += 1
+            run.last_result = f"FAILED - {outcome.reason}"
+            logger.info(
+                "shard %s lane %d: batch of %d failed: %s",
+                run.shard_id,
+                lane.index,
+                len(invoked.records),
+                outcome.reason,
+            )
+
+    # -- persistence and status -----------------------------------------------------------
+
+    def checkpoints(self) -> Checkpoints:
+        shards = dict(self._saved)
+        for shard_id, run in self._shards.items():
+            shards[shard_id] = ShardCheckpoint(
+                shard_id=shard_id,
+                sequence=run.checkpoint,
+                start=run.start,
+                lanes=len(run.lanes),
+                lane_sequences={
+                    lane.index: lane.last_done for lane in run.lanes if lane.last_done is not None
+                },
+                starting_sequence=run.info.starting_sequence,
+                finished=run.phase == FINISHED,
+            )
+        return Checkpoints(mapping_uuid=self.config.uuid, shards=shards)
+
+    def _save_checkpoints(self) -> None:
+        self.ports.checkpoints.save(self.checkpoints())
+        self._dirty = False
+
+    def _write_status(self, *, force: bool) -> None:
+        now = self.ports.clock.monotonic()
+        if self.ports.status_sink is None or (not force and now < self._next_status):
+            return
+        self._next_status = now + self.options.status_interval_seconds
+        self.ports.status_sink.write(self.snapshot())
+
+    def snapshot(self) -> DriverStatus:
+        """The current status (what status.json holds)."""
+        wall = self.ports.clock.time()
+        shards = []
+        for run in sorted(self._shards.values(), key=lambda r: r.shard_id):
+            oldest = run.arrivals.get(run.unfinished[0]) if run.unfinished else None
+            age = int((wall - oldest) * 1000) if oldest is not None else 0
+            shards.append(
+                ShardStatus(
+                    shard_id=run.shard_id,
+                    phase=run.phase,
+                    parent_ids=run.info.parent_ids,
+                    checkpoint=run.checkpoint,
+                    latest_sequence=run.latest_sequence,
+                    millis_behind_latest=run.millis_behind,
+                    iterator_age_ms=max(run.millis_behind, age),
+                    last_result=run.last_result,
+                    invocations=run.invocations,
+                    failures=run.failures,
+                    records_delivered=run.records_delivered,
+                    records_to_destination=run.records_to_destination,
+                    records_discarded=run.records_discarded,
+                    pending_records=run.open_count(),
+                )
+            )
+        durations = sorted(self._durations)
+        return DriverStatus(
+            mapping_uuid=self.config.uuid,
+            function_arn=self.config.function_arn,
+            stream_arn=self.config.stream_arn,
+            state=self._state,
+            pid=os.getpid(),
+            started_at=self._started_at,
+            updated_at=wall,
+            function_timeout_seconds=self.function_timeout_seconds,
+            config=self.config.as_dict(),
+            shards=tuple(shards),
+            invocations=InvocationStats(
+                invocations=self._invocations,
+                function_errors=self._function_errors,
+                invoke_errors=self._invoke_errors,
+                duration_ms_max=self._duration_max,
+                duration_ms_p50=statistics.median(durations) if durations else 0.0,
+                duration_ms_p95=durations[int(0.95 * (len(durations) - 1))] if durations else 0.0,
+                recent_durations_ms=tuple(round(d, 1) for d in self._durations),
+            ),
+            last_error=self._last_error,
+        )

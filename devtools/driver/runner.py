@@ -1,0 +1,193 @@
+"""Builds the engine from a deployed mapping and runs it as a process until SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from devtools.driver.aws import (
+    KinesisSource,
+    LambdaInvoker,
+    MessagingDestination,
+    function_info,
+    read_mapping,
+)
+from devtools.driver.config import mapping_config
+from devtools.driver.engine import Engine, EngineOptions, Ports
+from devtools.driver.exceptions import DriverError
+from devtools.driver.ports import SystemClock
+from devtools.driver.records import EventContext
+from devtools.driver.state import FileCheckpointStore
+from devtools.driver.status import FileStatusSink
+
+LOG_FILE = "driver.log"
+MAX_INVOKE_THREADS = 64
+logger = logging.getLogger("devtools.driver")
+
+
+@dataclass(frozen=True)
+class DriverSettings:
+    """Where the driver keeps its state and which mapping on which endpoint it drives."""
+
+    state_dir: Path
+    endpoint_url: str
+    region: str
+    mapping_uuid: str
+    overrides: Mapping[str, Any] | None = None
+
+
+def _session(region: str) -> boto3.Session:
+    # The emulator accepts any credentials; real ones from the environment still win.
+    return boto3.Session(
+        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "test"),
+        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
+        aws_session_token=os.environ.get("AWS_SESSION_TOKEN"),
+        region_name=region,
+    )
+
+
+def build_engine(
+    settings: DriverSettings,
+    executor: ThreadPoolExecutor,
+    options: EngineOptions | None = None,
+) -> Engine:
+    """Read the mapping as deployed, apply overrides, and wire the AWS adapters."""
+    session = _session(settings.region)
+    control = Config(retries={"max_attempts": 3, "mode": "standard"})
+    lambda_control = session.client("lambda", endpoint_url=settings.endpoint_url, config=control)
+    config = mapping_config(
+        read_mapping(lambda_control, settings.mapping_uuid), settings.overrides or None
+    )
+    info = function_info(lambda_control, config.function_arn)
+    # Invoke waits for the function: the read timeout must outlast the function's timeout, and
+    # the driver does its own retries (botocore's would hide function errors' pacing).
+    invoke_config = Config(
+        read_timeout=info.timeout_seconds + 30,
+        connect_timeout=5,
+        retries={"total_max_attempts": 1},
+        max_pool_connections=MAX_INVOKE_THREADS,
+    )
+    lambda_invoke = session.client(
+        "lambda", endpoint_url=settings.endpoint_url, config=invoke_config
+    )
+    kinesis = session.client("kinesis", endpoint_url=settings.endpoint_url, config=control)
+    sqs = session.client("sqs", endpoint_url=settings.endpoint_url, config=control)
+    sns = session.client("sns", endpoint_url=settings.endpoint_url, config=control)
+    ports = Ports(
+        source=KinesisSource(kinesis, config.stream_arn),
+        invoker=LambdaInvoker(lambda_invoke, config.function_arn),
+        checkpoints=FileCheckpointStore(settings.state_dir),
+        clock=SystemClock(),
+        executor=executor,
+        destination=MessagingDestination(sqs, sns),
+        status_sink=FileStatusSink(settings.state_dir),
+    )
+    context = EventContext(
+        stream_arn=config.stream_arn,
+        region=config.region,
+        invoke_identity_arn=info.role_arn,
+    )
+    logger.info("mapping %s: %s", config.uuid, json.dumps(config.as_dict()))
+    return Engine(
+        config,
+        ports,
+        context=context,
+        options=options,
+        function_timeout_seconds=info.timeout_seconds,
+    )
+
+
+def run(
+    settings: DriverSettings, stop: threading.Event, options: EngineOptions | None = None
+) -> None:
+    """Drive the mapping until `stop` is set (used in-process by tests and by `main`)."""
+    with ThreadPoolExecutor(MAX_INVOKE_THREADS, thread_name_prefix="driver-invoke") as executor:
+        engine = build_engine(settings, executor, options)
+        try:
+            engine.run(stop)
+        except Exception as exc:
+            engine.fail(f"{type(exc).__name__}: {exc}")
+            raise
+
+
+def _configure_logging(state_dir: Path) -> None:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(state_dir / LOG_FILE, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    # botocore logs every retry at INFO; the driver reports what matters itself.
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+
+
+def parse_args(argv: list[str] | None) -> DriverSettings:
+    parser = argparse.ArgumentParser(
+        prog="python -m devtools.driver",
+        description="Kinesis event-source-mapping driver with AWS semantics",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run", help="drive one mapping until SIGTERM")
+    run_parser.add_argument("--state-dir", required=True, type=Path)
+    run_parser.add_argument("--endpoint-url", required=True)
+    run_parser.add_argument("--region", required=True)
+    run_parser.add_argument("--mapping-uuid", required=True)
+    run_parser.add_argument(
+        "--overrides",
+        default=None,
+        help="JSON object of mapping settings (API names) the emulator dropped",
+    )
+    args = parser.parse_args(argv)
+    overrides = json.loads(args.overrides) if args.overrides else None
+    if overrides is not None and not isinstance(overrides, dict):
+        parser.error("--overrides must be a JSON object")
+    return DriverSettings(
+        state_dir=args.state_dir,
+        endpoint_url=args.endpoint_url,
+        region=args.region,
+        mapping_uuid=args.mapping_uuid,
+        overrides=overrides,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Process entry: 0 after a clean stop, 1 for a configuration error, 2 for a crash."""
+    settings = parse_args(argv)
+    _configure_logging(settings.state_dir)
+    stop = threading.Event()
+
+    def _on_signal(signum: int, _frame: FrameType | None) -> None:
+        logger.info("signal %d: stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    logger.info("driver %d starting for mapping %s", os.getpid(), settings.mapping_uuid)
+    try:
+        run(settings, stop)
+    except DriverError as exc:
+        logger.error("driver stopped: %s", exc)
+        return 1
+    except Exception:
+        logger.exception("driver crashed")
+        return 2
+    logger.info("driver %d stopped", os.getpid())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
