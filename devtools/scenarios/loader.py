@@ -271,6 +271,10 @@ class _Checker:
             "partition_key": item.get("partition_key"),
         }
         self._check_partition_key(item, path)
+        if kind in ("events", "malformed"):
+            common["item_lines"] = tuple(
+                self.doc.line_of((*path, kind, n)) for n in range(len(item[kind]))
+            )
         if kind == "events":
             self._check_events(item["events"], path)
             return Step(**common, events=tuple(item["events"]))

@@ -76,6 +76,7 @@ class Step:
     name: str
     kind: StepKind
     line: int
+    item_lines: tuple[int, ...] = ()
     at: float = 0.0
     rate: float | None = None
     partition_key: Any = None

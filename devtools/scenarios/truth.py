@@ -1,21 +1,38 @@
-"""What a plan should produce if the pipeline is right: counts and sums computed from the plan."""
+"""What a plan should produce: the processor's own pure path run over the planned records."""
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from devtools.scenarios.plan import Plan
+from devtools.scenarios.plan import Plan, PlannedRecord
+from processor.events import RecordRef
+from processor.pipeline import Poison, Prepared, prepare_record
 
-UNCLASSIFIED = "unclassified"
+# Stand-in stream position for the dry run; the real one is only known after PutRecords.
+_SHARD = "shardId-000000000000"
+
+
+@dataclass(frozen=True)
+class RecordVerdict:
+    """What the processor will do with one planned record: store it (type) or quarantine it."""
+
+    index: int
+    event_type: str | None
+    reason: str | None
+    detail: str
 
 
 @dataclass(frozen=True)
 class PlanTruth:
-    """Exact expected results of a plan: stored events are unique by eventId, first copy wins."""
+    """Exact expected results of a plan; events are unique by (eventId, timestamp), first wins."""
 
     records: int
+    verdicts: tuple[RecordVerdict, ...] = ()
     stored: dict[str, int] = field(default_factory=dict)
     quarantined: dict[str, int] = field(default_factory=dict)
     revenue: dict[str, float] = field(default_factory=dict)
@@ -41,43 +58,58 @@ class PlanTruth:
         return ordered[rank - 1]
 
 
+def classify(record: PlannedRecord, arrival: dt.datetime) -> Poison | Prepared:
+    """Run the processor's decode/validate/analyse path on one planned record (no I/O)."""
+    ref = RecordRef(
+        shard_id=_SHARD,
+        sequence_number=f"{record.index + 1:056d}",
+        partition_key=record.partition_key,
+        arrival=arrival,
+        data_base64=base64.b64encode(record.data).decode("ascii"),
+    )
+    return prepare_record(ref, ttl_days=30)
+
+
 def compute(plan: Plan) -> PlanTruth:
-    """Fold the plan's records the way an exactly-once pipeline would."""
-    seen: set[str] = set()
+    """Fold the plan's records the way the exactly-once pipeline does."""
+    seen: set[tuple[str, str]] = set()
+    verdicts: list[RecordVerdict] = []
     stored: Counter[str] = Counter()
     quarantined: Counter[str] = Counter()
-    revenue: defaultdict[str, float] = defaultdict(float)
+    revenue: defaultdict[str, Decimal] = defaultdict(Decimal)
     purchases: Counter[str] = Counter()
     load_times: list[float] = []
     errors_by_page: Counter[str] = Counter()
     errors_by_type: Counter[str] = Counter()
     for record in plan.records:
-        if record.kind == "malformed" or (record.kind == "duplicate" and record.event is None):
-            # a resent poison record is a new stream record: quarantined again, at its position
-            quarantined[record.reason or UNCLASSIFIED] += 1
+        outcome = classify(record, plan.start)
+        if isinstance(outcome, Poison):
+            reason = str(outcome.rejection.reason)
+            quarantined[reason] += 1
+            verdicts.append(RecordVerdict(record.index, None, reason, outcome.rejection.detail))
             continue
-        event = record.event or {}
-        event_id = record.event_id
-        if event_id is not None:
-            if event_id in seen:
-                continue
-            seen.add(event_id)
-        kind = str(event.get("eventType"))
-        stored[kind] += 1
-        if kind == "purchase":
-            currency = str(event.get("currency"))
-            revenue[currency] += float(event.get("amount", 0))
+        event = outcome.event
+        verdicts.append(RecordVerdict(record.index, event.event_type, None, "stored"))
+        if outcome.key in seen:
+            continue
+        seen.add(outcome.key)
+        stored[event.event_type] += 1
+        fields = event.fields
+        if event.event_type == "purchase":
+            currency = str(fields["currency"])
+            revenue[currency] += Decimal(str(fields["amount"]))
             purchases[currency] += 1
-        elif kind == "page_view" and isinstance(event.get("loadTime"), int | float):
-            load_times.append(float(event["loadTime"]))
-        elif kind == "error":
-            errors_by_page[str(event.get("pageUrl"))] += 1
-            errors_by_type[str(event.get("errorType"))] += 1
+        elif event.event_type == "page_view":
+            load_times.append(float(Decimal(str(fields["loadTime"]))))
+        elif event.event_type == "error":
+            errors_by_page[str(outcome.derived.get("pagePath", fields.get("pageUrl")))] += 1
+            errors_by_type[str(fields["errorType"])] += 1
     return PlanTruth(
         records=len(plan.records),
+        verdicts=tuple(verdicts),
         stored=dict(sorted(stored.items())),
         quarantined=dict(sorted(quarantined.items())),
-        revenue={k: round(v, 2) for k, v in sorted(revenue.items())},
+        revenue={k: float(v) for k, v in sorted(revenue.items())},
         purchases=dict(sorted(purchases.items())),
         load_times=tuple(load_times),
         errors_by_page=dict(sorted(errors_by_page.items())),
