@@ -1,0 +1,153 @@
+"""Run the CDK CLI (`npx --no-install cdk`) against the emulator with a project-local home."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from devtools.errors import DeployError
+from devtools.paths import StatePaths
+
+STACK_NAME = "RealTimeAnalyticsPipeline"
+TOOLKIT_STACK_NAME = "CDKToolkit"
+ACCOUNT_ID = "000000000000"
+
+LineHandler = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CdkTarget:
+    """Where and how the CDK CLI runs: project root, emulator endpoint, region, state paths."""
+
+    project_root: Path
+    endpoint_url: str
+    region: str
+    paths: StatePaths
+    context: Mapping[str, str] | None = None
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        # a developer's profile, session token or SSO config must never leak into an emulator
+        # deploy (and the CLI must never pick real credentials by accident)
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_VAULT"):
+            env.pop(name, None)
+        env.update(
+            {
+                "AWS_ENDPOINT_URL": self.endpoint_url,
+                "AWS_ACCESS_KEY_ID": "test",
+                "AWS_SECRET_ACCESS_KEY": "test",
+                "AWS_REGION": self.region,
+                "AWS_DEFAULT_REGION": self.region,
+                # the CLI caches account ids per access key in ~/.cdk; a shared cache makes it
+                # refuse a second emulator's account, so keep it per project
+                "CDK_HOME": str(self.paths.cdk_home),
+                "CDK_DISABLE_VERSION_CHECK": "1",
+                "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1",
+                "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+                "FORCE_COLOR": "0",
+                "CI": "true",  # plain line-per-event progress instead of a redrawn bar
+            }
+        )
+        return env
+
+    def app_command(self) -> str:
+        """The app as a command for `--app`: this interpreter, so the venv's CDK libraries."""
+        return f"{sys.executable} -m stack.app"
+
+    def common_args(self) -> list[str]:
+        args = [
+            "--app",
+            self.app_command(),
+            "--output",
+            str(self.paths.cdk_out),
+            "--no-notices",
+            "--no-version-reporting",
+        ]
+        for key, value in sorted((self.context or {}).items()):
+            args += ["--context", f"{key}={value}"]
+        return args
+
+
+@dataclass(frozen=True)
+class CdkRun:
+    """One finished CLI run: its arguments, exit code, elapsed time and combined output."""
+
+    args: tuple[str, ...]
+    returncode: int
+    seconds: float
+    output: str
+
+
+def run_cdk(
+    target: CdkTarget, args: Sequence[str], *, on_line: LineHandler | None = None
+) -> CdkRun:
+    """Run `npx --no-install cdk <args>`, streaming each output line to `on_line`."""
+    target.paths.cdk_home.mkdir(parents=True, exist_ok=True)
+    command = ["npx", "--no-install", "cdk", *args]
+    began = time.monotonic()
+    lines: list[str] = []
+    try:
+        child = subprocess.Popen(
+            command,
+            cwd=target.project_root,
+            env=target.env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            bufsize=1,
+        )
+    except FileNotFoundError as exc:
+        raise DeployError(
+            "npx not found: install Node.js 20+ and run `make install` (it runs `npm ci`)"
+        ) from exc
+    assert child.stdout is not None
+    for raw in child.stdout:
+        line = raw.rstrip()
+        lines.append(line)
+        if on_line is not None and line.strip():
+            on_line(line)
+    returncode = child.wait()
+    return CdkRun(tuple(command), returncode, time.monotonic() - began, "\n".join(lines))
+
+
+def deploy_args(target: CdkTarget, *, hotswap: bool = False) -> list[str]:
+    args = [
+        "deploy",
+        STACK_NAME,
+        *target.common_args(),
+        "--outputs-file",
+        str(target.paths.outputs),
+        "--require-approval",
+        "never",
+        "--progress",
+        "events",
+    ]
+    if hotswap:
+        args.append("--hotswap-fallback")
+    return args
+
+
+def bootstrap_args(target: CdkTarget) -> list[str]:
+    return ["bootstrap", f"aws://{ACCOUNT_ID}/{target.region}", *target.common_args()]
+
+
+def destroy_args(target: CdkTarget) -> list[str]:
+    return ["destroy", STACK_NAME, *target.common_args(), "--force"]
+
+
+def failure_message(run: CdkRun, what: str, log_path: Path) -> str:
+    """One line for the user: the CLI's own error line, and where the full output is."""
+    errors = [
+        line.strip()
+        for line in run.output.splitlines()
+        if "error" in line.lower() or "failed" in line.lower() or line.strip().startswith("❌")
+    ]
+    detail = errors[-1] if errors else (run.output.strip().splitlines() or ["no output"])[-1]
+    return f"cdk {what} failed (exit {run.returncode}): {detail} - full output in {log_path}"
