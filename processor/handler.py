@@ -1,0 +1,81 @@
+"""Lambda entry point for the Kinesis event source mapping (partial batch responses)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
+
+from processor.batch import Dependencies, process_batch
+from processor.metrics import NAMESPACE, send_custom_metrics
+from processor.settings import load_settings
+from processor.store import StoreTarget
+from processor.types import PartialBatchResponse
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+
+# Leave this much of the invocation for quarantining, metrics and the response.
+DEADLINE_MARGIN_SECONDS = 10.0
+
+# Cold start: a bad variable fails the init phase with one line naming it.
+SETTINGS = load_settings(os.environ)
+logger = Logger(level=SETTINGS.log_level)
+# X-Ray only when Lambda gives a trace header (active tracing); locally the tracer stays silent.
+tracer = Tracer(disabled="_X_AMZN_TRACE_ID" not in os.environ)
+# Our own retry loop handles throttling with a budget; botocore adds a few quick retries for
+# connection-level faults and stays in "standard" mode (no adaptive client-side throttling).
+_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10
+)
+_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE)
+
+
+def _dependencies() -> Dependencies:
+    dynamodb: DynamoDBClient = boto3.client("dynamodb", config=_CLIENT_CONFIG)
+    s3: S3Client = boto3.client("s3", config=_CLIENT_CONFIG)
+    return Dependencies(
+        dynamodb=dynamodb,
+        s3=s3,
+        target=StoreTarget(SETTINGS.results_table, SETTINGS.aggregates_table),
+        quarantine_bucket=SETTINGS.quarantine_bucket,
+        ttl_days=SETTINGS.result_ttl_days,
+    )
+
+
+DEPENDENCIES = _dependencies()
+
+
+def _emit(line: str) -> None:
+    # EMF travels as a plain stdout line; the Logger's JSON lines go the same way.
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+@logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialBatchResponse:
+    remaining = context.get_remaining_time_in_millis() / 1000.0
+    deadline = time.monotonic() + max(0.0, remaining - DEADLINE_MARGIN_SECONDS)
+    outcome = process_batch(event, DEPENDENCIES, deadline=deadline)
+    send_custom_metrics(outcome, emit=_emit, namespace=_NAMESPACE)
+    logger.info(
+        "batch processed",
+        extra={
+            "records": outcome.records,
+            "stored": len(outcome.stored),
+            "duplicates": len(outcome.duplicates),
+            "quarantined": dict(outcome.quarantined_by_reason),
+            "failed": len(outcome.failed),
+            "dynamodbRequests": outcome.dynamodb_requests,
+            "retries": outcome.retries,
+        },
+    )
+    return outcome.response()

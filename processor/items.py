@@ -1,0 +1,58 @@
+"""Results table items in DynamoDB's low-level attribute-value format."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from processor.events import FieldValue, ValidEvent
+from processor.types import AttributeValue, Item
+
+
+def attribute(value: FieldValue) -> AttributeValue:
+    """One field value as a DynamoDB attribute value."""
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int | Decimal):
+        return {"N": format(value, "f") if isinstance(value, Decimal) else str(value)}
+    return {"S": value}
+
+
+def expires_at(arrival: datetime, ttl_days: int) -> int:
+    """TTL epoch seconds: `ttl_days` after the record reached the stream (stable on redelivery)."""
+    return int((arrival + timedelta(days=ttl_days)).timestamp())
+
+
+def result_item(
+    event: ValidEvent,
+    derived: Mapping[str, FieldValue],
+    *,
+    arrival: datetime,
+    ttl_days: int,
+    shard_id: str,
+    sequence_number: str,
+) -> Item:
+    """The results item: keys, common fields, stream position, type and derived fields, TTL.
+
+    Derived fields win over raw fields of the same name (none overlap today).
+    """
+    item: Item = {
+        "eventId": {"S": event.event_id},
+        "timestamp": {"S": event.timestamp},
+        "eventType": {"S": event.event_type},
+        "userId": {"S": event.user_id},
+        "deviceType": {"S": event.device_type},
+        "minute": {"S": event.minute},
+        "expiresAt": {"N": str(expires_at(arrival, ttl_days))},
+        # Where the event was read: lets tools find the stream record behind an item.
+        "shardId": {"S": shard_id},
+        "sequenceNumber": {"S": sequence_number},
+    }
+    if event.session_id is not None:
+        item["sessionId"] = {"S": event.session_id}
+    for name, value in event.fields.items():
+        item[name] = attribute(value)
+    for name, value in derived.items():
+        item[name] = attribute(value)
+    return item

@@ -1,0 +1,65 @@
+"""Quarantine of poison records to S3 under a deterministic key (idempotent on redelivery)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from processor.events import RecordRef
+from processor.reasons import Rejection
+from processor.retry import RetryPolicy, is_transient
+from processor.types import QuarantineDocument
+from processor.validation import format_timestamp
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+logger = logging.getLogger(__name__)
+KEY_PREFIX = "quarantine"
+
+
+def quarantine_key(ref: RecordRef, rejection: Rejection) -> str:
+    """`quarantine/<reason>/<shardId>/<sequenceNumber>.json` (docs/contracts.md)."""
+    return f"{KEY_PREFIX}/{rejection.reason.value}/{ref.shard_id}/{ref.sequence_number}.json"
+
+
+def quarantine_document(ref: RecordRef, rejection: Rejection) -> QuarantineDocument:
+    return {
+        "reason": rejection.reason.value,
+        "detail": rejection.detail,
+        "shardId": ref.shard_id,
+        "sequenceNumber": ref.sequence_number,
+        "partitionKey": ref.partition_key,
+        "approximateArrivalTimestamp": format_timestamp(ref.arrival),
+        "dataBase64": ref.data_base64,
+    }
+
+
+def quarantine_record(
+    client: S3Client, bucket: str, ref: RecordRef, rejection: Rejection, policy: RetryPolicy
+) -> bool:
+    """Write the quarantine object; True once durable. A redelivery rewrites the same object.
+
+    False when S3 kept failing: the caller reports the record as a batch item failure (it is
+    then redelivered and quarantined again, or reaches the on-failure destination).
+    """
+    body = json.dumps(quarantine_document(ref, rejection), sort_keys=True).encode("utf-8")
+    attempt = 1
+    while True:
+        try:
+            client.put_object(
+                Bucket=bucket,
+                Key=quarantine_key(ref, rejection),
+                Body=body,
+                ContentType="application/json",
+            )
+        except (ClientError, BotoCoreError) as exc:
+            if not is_transient(exc) or not policy.backoff(attempt):
+                logger.error("quarantine of %s failed: %s", ref.sequence_number, exc)
+                return False
+            attempt += 1
+        else:
+            return True

@@ -1,0 +1,315 @@
+"""Exactly-once storage: per chunk one TransactWriteItems of conditional puts + coalesced ADDs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from processor import aggregates as agg
+from processor.folding import AggregateKey, Extrema
+from processor.pipeline import Prepared
+from processor.retry import TRANSIENT_CANCELLATION_CODES, RetryPolicy, error_code, is_transient
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+logger = logging.getLogger(__name__)
+
+# DynamoDB: at most 100 actions and 4 MB per transaction. Events are capped at 32 KiB each, so
+# the byte budget only binds for unusually large events.
+MAX_ACTIONS = 100
+MAX_CHUNK_BYTES = 3_000_000
+_ITEM_OVERHEAD_BYTES = 512
+_NOT_STORED_YET = "attribute_not_exists(eventId)"
+
+
+@dataclass(frozen=True)
+class StoreTarget:
+    """The two tables the processor writes."""
+
+    results_table: str
+    aggregates_table: str
+
+
+@dataclass
+class StoreResult:
+    """What happened to each prepared event (by identity), and how many requests it took.
+
+    `stored`: written now (counted in the aggregates by this call). `duplicates`: the same event
+    was already stored (redelivery, producer duplicate, concurrent invocation or an earlier
+    record of this batch). `failed`: transient faults outlasted the retry budget, or the table
+    refused the request for a reason retrying in this invocation cannot fix; redeliver them.
+    `unstorable`: DynamoDB refused the item itself; quarantine it.
+    """
+
+    stored: list[Prepared] = field(default_factory=list)
+    duplicates: list[Prepared] = field(default_factory=list)
+    failed: list[Prepared] = field(default_factory=list)
+    unstorable: list[tuple[Prepared, str]] = field(default_factory=list)
+    requests: int = 0
+    retries: int = 0
+
+
+def _size(prepared: Prepared) -> int:
+    return len(prepared.ref.data_base64) + _ITEM_OVERHEAD_BYTES
+
+
+def plan_chunks(events: Sequence[Prepared]) -> list[list[Prepared]]:
+    """Greedy chunks in stream order: puts + distinct aggregate updates <= 100 actions."""
+    chunks: list[list[Prepared]] = []
+    current: list[Prepared] = []
+    keys: set[AggregateKey] = set()
+    size = 0
+    for prepared in events:
+        new_keys = prepared.aggregate_keys - keys
+        actions = len(current) + 1 + len(keys) + len(new_keys)
+        if current and (actions > MAX_ACTIONS or size + _size(prepared) > MAX_CHUNK_BYTES):
+            chunks.append(current)
+            current, keys, size = [], set(), 0
+            new_keys = prepared.aggregate_keys
+        current.append(prepared)
+        keys |= new_keys
+        size += _size(prepared)
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def coalesce(events: Sequence[Prepared]) -> dict[AggregateKey, dict[str, Decimal]]:
+    """Sum the aggregate contributions of `events` per item and attribute."""
+    deltas: dict[AggregateKey, dict[str, Decimal]] = {}
+    for prepared in events:
+        for key, attribute, amount in prepared.contributions:
+            values = deltas.setdefault(key, {})
+            values[attribute] = values.get(attribute, Decimal(0)) + amount
+    return deltas
+
+
+def transaction_items(events: Sequence[Prepared], target: StoreTarget) -> list[dict[str, Any]]:
+    """Conditional puts of `events` first (reasons are indexed by position), then one ADD
+    update per aggregates item."""
+    actions: list[dict[str, Any]] = [
+        {
+            "Put": {
+                "TableName": target.results_table,
+                "Item": prepared.item,
+                "ConditionExpression": _NOT_STORED_YET,
+            }
+        }
+        for prepared in events
+    ]
+    for (metric_key, minute), values in sorted(coalesce(events).items()):
+        names = {f"#a{i}": name for i, name in enumerate(sorted(values))}
+        amounts = {
+            f":v{i}": {"N": format(values[name], "f")} for i, name in enumerate(sorted(values))
+        }
+        actions.append(
+            {
+                "Update": {
+                    "TableName": target.aggregates_table,
+                    "Key": {"metricKey": {"S": metric_key}, "minute": {"S": minute}},
+                    "UpdateExpression": "ADD "
+                    + ", ".join(f"#a{i} :v{i}" for i in range(len(names))),
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": amounts,
+                }
+            }
+        )
+    return actions
+
+
+def dedupe(events: Sequence[Prepared]) -> tuple[list[Prepared], dict[int, Prepared]]:
+    """First occurrence of each results key, and for each later copy (by id()) its first."""
+    firsts: dict[tuple[str, str], Prepared] = {}
+    copies: dict[int, Prepared] = {}
+    for prepared in events:
+        first = firsts.setdefault(prepared.key, prepared)
+        if first is not prepared:
+            copies[id(prepared)] = first
+    return list(firsts.values()), copies
+
+
+def store_events(
+    client: DynamoDBClient,
+    events: Sequence[Prepared],
+    target: StoreTarget,
+    policy: RetryPolicy,
+) -> StoreResult:
+    """Store each event once and add it to the aggregates once, whatever was stored before.
+
+    After the first chunk whose budget runs out, later chunks are not attempted: the mapping
+    redelivers from the lowest failed record anyway, and the table is evidently struggling.
+    """
+    result = StoreResult()
+    firsts, copies = dedupe(events)
+    giving_up = False
+    for chunk in plan_chunks(firsts):
+        if giving_up or policy.expired():
+            result.failed.extend(chunk)
+            giving_up = True
+            continue
+        if not _write_chunk(client, chunk, target, policy, result):
+            giving_up = True
+    _settle_copies(events, copies, result)
+    _write_extrema(client, target, policy, result)
+    return result
+
+
+def _settle_copies(
+    events: Sequence[Prepared], copies: dict[int, Prepared], result: StoreResult
+) -> None:
+    """A later copy of an event in the same batch shares the fate of its first occurrence."""
+    failed = {id(p) for p in result.failed}
+    unstorable = {id(p): detail for p, detail in result.unstorable}
+    for prepared in events:
+        first = copies.get(id(prepared))
+        if first is None:
+            continue
+        if id(first) in failed:
+            result.failed.append(prepared)
+        elif id(first) in unstorable:
+            result.unstorable.append((prepared, unstorable[id(first)]))
+        else:
+            result.duplicates.append(prepared)
+
+
+def _write_chunk(
+    client: DynamoDBClient,
+    chunk: list[Prepared],
+    target: StoreTarget,
+    policy: RetryPolicy,
+    result: StoreResult,
+) -> bool:
+    """Write one chunk until done; False when it had to give up (its events are then failed)."""
+    pending = list(chunk)
+    attempt = 1
+    while pending:
+        result.requests += 1
+        try:
+            client.transact_write_items(
+                TransactItems=transaction_items(pending, target)  # type: ignore[arg-type]
+            )
+        except ClientError as exc:
+            if error_code(exc) == "TransactionCanceledException":
+                reasons: list[Any] = list(exc.response.get("CancellationReasons", []))
+                pending, settled = _drop_settled(pending, reasons, result)
+                if settled:
+                    continue  # the rest of the chunk is retried at once: nothing was transient
+                transient = any(r.get("Code") in TRANSIENT_CANCELLATION_CODES for r in reasons)
+            else:
+                transient = is_transient(exc)
+            if not transient:
+                logger.error("transaction refused, not retrying: %s", exc)
+                result.failed.extend(pending)
+                return False
+            if not policy.backoff(attempt):
+                result.failed.extend(pending)
+                return False
+            attempt += 1
+            result.retries += 1
+        except BotoCoreError as exc:
+            if not is_transient(exc) or not policy.backoff(attempt):
+                result.failed.extend(pending)
+                return False
+            attempt += 1
+            result.retries += 1
+        else:
+            result.stored.extend(pending)
+            return True
+    return True
+
+
+def _drop_settled(
+    pending: list[Prepared], reasons: Sequence[dict[str, Any]], result: StoreResult
+) -> tuple[list[Prepared], bool]:
+    """Remove events whose put was refused for good: already stored, or unstorable."""
+    keep: list[Prepared] = []
+    settled = False
+    for index, prepared in enumerate(pending):
+        reason = reasons[index] if index < len(reasons) else {}
+        code = reason.get("Code")
+        if code == "ConditionalCheckFailed":
+            result.duplicates.append(prepared)
+            settled = True
+        elif code == "ValidationError":
+            result.unstorable.append((prepared, str(reason.get("Message", "ValidationError"))))
+            settled = True
+        else:
+            keep.append(prepared)
+    return keep, settled
+
+
+def _write_extrema(
+    client: DynamoDBClient, target: StoreTarget, policy: RetryPolicy, result: StoreResult
+) -> None:
+    """Fold load-time min/max per minute with conditional SETs (idempotent, so duplicates are
+    included: a crash between the transaction and this step is repaired on redelivery).
+
+    If an update cannot be made, the page views of that minute are reported failed so the
+    mapping redelivers them; they are duplicates then, and the update is retried.
+    """
+    extrema: dict[str, Extrema] = {}
+    members: dict[str, list[Prepared]] = {}
+    for prepared in [*result.stored, *result.duplicates]:
+        if prepared.event.event_type != "page_view":
+            continue
+        value = Decimal(str(prepared.event.fields["loadTime"]))
+        minute = prepared.event.minute
+        members.setdefault(minute, []).append(prepared)
+        if minute in extrema:
+            extrema[minute].add(value)
+        else:
+            extrema[minute] = Extrema(value, value)
+    for minute, bounds in sorted(extrema.items()):
+        ok = _conditional_set(client, target, policy, result, minute, agg.MIN, ">", bounds.minimum)
+        ok = ok and _conditional_set(
+            client, target, policy, result, minute, agg.MAX, "<", bounds.maximum
+        )
+        if not ok:
+            failed = {id(p) for p in members[minute]}
+            result.stored = [p for p in result.stored if id(p) not in failed]
+            result.duplicates = [p for p in result.duplicates if id(p) not in failed]
+            result.failed.extend(members[minute])
+
+
+def _conditional_set(
+    client: DynamoDBClient,
+    target: StoreTarget,
+    policy: RetryPolicy,
+    result: StoreResult,
+    minute: str,
+    attribute: str,
+    beaten_when: str,
+    value: Decimal,
+) -> bool:
+    """SET attribute = value if it is absent or `attribute beaten_when value`."""
+    attempt = 1
+    while True:
+        result.requests += 1
+        try:
+            client.update_item(
+                TableName=target.aggregates_table,
+                Key={"metricKey": {"S": agg.LOAD_TIME}, "minute": {"S": minute}},
+                UpdateExpression="SET #a = :v",
+                ConditionExpression=f"attribute_not_exists(#a) OR #a {beaten_when} :v",
+                ExpressionAttributeNames={"#a": attribute},
+                ExpressionAttributeValues={":v": {"N": format(value, "f")}},
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return True  # the stored extreme is already at least as extreme
+            if not is_transient(exc) or not policy.backoff(attempt):
+                logger.error("load-time %s update failed for %s: %s", attribute, minute, exc)
+                return False
+        except BotoCoreError as exc:
+            if not is_transient(exc) or not policy.backoff(attempt):
+                return False
+        else:
+            return True
+        attempt += 1
+        result.retries += 1

@@ -1,0 +1,307 @@
+"""Validation of the five event types: required fields, types, ranges, formats, lengths."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from processor.currencies import ISO_4217_CODES
+from processor.events import FieldValue, ValidEvent
+from processor.reasons import Reason, Rejection
+
+EVENT_TYPES: tuple[str, ...] = ("page_view", "purchase", "user_signup", "click", "error")
+DEVICE_TYPES: tuple[str, ...] = ("desktop", "mobile", "tablet", "other")
+UNKNOWN_DEVICE = "unknown"
+TIMESTAMP_MIN = datetime(2000, 1, 1, tzinfo=UTC)
+TIMESTAMP_MAX = datetime(2100, 1, 1, tzinfo=UTC)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9_.:-]+$")
+
+
+class _InvalidError(Exception):
+    """Raised inside a field check; carries the rejection out to validate_event_data."""
+
+    def __init__(self, reason: Reason, detail: str) -> None:
+        super().__init__(detail)
+        self.rejection = Rejection(reason, detail)
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | Decimal):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, dict) else type(value).__name__
+
+
+def _wrong_type(name: str, expected: str, value: object) -> str:
+    return f"{name} must be {expected}, got {_type_name(value)}"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A string of 1..max_length characters, no control characters, optional pattern/choices."""
+
+    max_length: int
+    identifier: bool = False
+    choices: tuple[str, ...] = ()
+
+    def check(self, name: str, value: object) -> FieldValue:
+        if not isinstance(value, str):
+            raise _InvalidError(
+                Reason.INVALID_FIELD, f"{name} must be a string, got {_type_name(value)}"
+            )
+        if not value.strip():
+            raise _InvalidError(Reason.INVALID_FIELD, f"{name} must not be empty")
+        if len(value) > self.max_length:
+            raise _InvalidError(
+                Reason.INVALID_FIELD,
+                f"{name} is {len(value)} characters long, the limit is {self.max_length}",
+            )
+        if _CONTROL.search(value):
+            raise _InvalidError(Reason.INVALID_FIELD, f"{name} contains control characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise _InvalidError(Reason.INVALID_FIELD, f"{name} is not valid Unicode") from exc
+        if self.identifier and not _IDENTIFIER.match(value):
+            raise _InvalidError(
+                Reason.INVALID_FIELD, f"{name} may only contain letters, digits and _ . : -"
+            )
+        if self.choices and value not in self.choices:
+            raise _InvalidError(
+                Reason.INVALID_FIELD,
+                f"{name} {value!r} is not one of: {', '.join(self.choices)}",
+            )
+        return value
+
+
+def _decimal_places(value: Decimal) -> int:
+    """Digits after the point, trailing zeros ignored (normalize() would round past 28 digits)."""
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite values only
+    zeros = 0
+    while zeros < len(digits) - 1 and digits[-1 - zeros] == 0:
+        zeros += 1
+    return max(0, -(exponent + zeros))
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number in [minimum, maximum]; integral_only refuses fractions, places caps decimals."""
+
+    minimum: int
+    maximum: int
+    integral_only: bool = False
+    places: int = 6
+
+    def check(self, name: str, value: object) -> FieldValue:
+        if isinstance(value, bool) or not isinstance(value, int | Decimal):
+            raise _InvalidError(
+                Reason.INVALID_FIELD, f"{name} must be a number, got {_type_name(value)}"
+            )
+        if isinstance(value, Decimal) and not value.is_finite():
+            raise _InvalidError(Reason.INVALID_FIELD, f"{name} must be a finite number")
+        # Range first: it also keeps huge exponents (1E+999999) away from int().
+        if not self.minimum <= value <= self.maximum:
+            raise _InvalidError(
+                Reason.INVALID_FIELD,
+                f"{name} {value} is out of range [{self.minimum}, {self.maximum}]",
+            )
+        if isinstance(value, int):
+            return value
+        if value == value.to_integral_value():
+            return int(value)
+        if self.integral_only:
+            raise _InvalidError(Reason.INVALID_FIELD, f"{name} must be a whole number, got {value}")
+        if _decimal_places(value) > self.places:
+            raise _InvalidError(
+                Reason.INVALID_FIELD, f"{name} {value} has more than {self.places} decimals"
+            )
+        # Plain notation: an exponent such as 1E-3 would leak into stored items.
+        # normalize() is exact here: the range and places checks leave at most 16 digits.
+        return Decimal(format(value.normalize(), "f"))
+
+
+@dataclass(frozen=True)
+class Boolean:
+    """A JSON true/false."""
+
+    def check(self, name: str, value: object) -> FieldValue:
+        if not isinstance(value, bool):
+            raise _InvalidError(
+                Reason.INVALID_FIELD, f"{name} must be true or false, got {_type_name(value)}"
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class Currency:
+    """An ISO 4217 alphabetic code in upper case."""
+
+    def check(self, name: str, value: object) -> FieldValue:
+        if not isinstance(value, str):
+            raise _InvalidError(
+                Reason.INVALID_FIELD, f"{name} must be a string, got {_type_name(value)}"
+            )
+        if value not in ISO_4217_CODES:
+            hint = " (codes are upper case)" if value.upper() in ISO_4217_CODES else ""
+            raise _InvalidError(
+                Reason.INVALID_FIELD, f"{name} {value[:16]!r} is not an ISO 4217 code{hint}"
+            )
+        return value
+
+
+Check = Text | Number | Boolean | Currency
+
+
+@dataclass(frozen=True)
+class EventSchema:
+    """The type-specific fields of one event type: required and optional checks."""
+
+    required: Mapping[str, Check]
+    optional: Mapping[str, Check]
+
+
+URL = Text(2048)
+# Seed fields, with the bounds documented in processor/README.md.
+SCHEMAS: dict[str, EventSchema] = {
+    "page_view": EventSchema(
+        required={"pageUrl": URL, "loadTime": Number(0, 600_000, places=3)},
+        optional={
+            "sessionLength": Number(0, 86_400, places=3),
+            "pagesViewed": Number(1, 10_000, integral_only=True),
+        },
+    ),
+    "purchase": EventSchema(
+        required={
+            "amount": Number(0, 1_000_000_000, places=4),
+            "currency": Currency(),
+            "itemsCount": Number(1, 10_000, integral_only=True),
+        },
+        optional={"paymentMethod": Text(32, identifier=True)},
+    ),
+    "user_signup": EventSchema(
+        required={"signupMethod": Text(32, identifier=True)},
+        optional={"campaignSource": Text(64), "marketingConsent": Boolean()},
+    ),
+    "click": EventSchema(
+        required={"elementId": Text(128)},
+        optional={"elementType": Text(32, identifier=True), "pageUrl": URL},
+    ),
+    "error": EventSchema(
+        required={"errorType": Text(64, identifier=True), "errorMessage": Text(2048)},
+        optional={"pageUrl": URL},
+    ),
+}
+_USER_ID = Text(128)
+_EVENT_ID = Text(128)
+_SESSION_ID = Text(128)
+_DEVICE_TYPE = Text(16, choices=DEVICE_TYPES)
+
+
+def parse_timestamp(name: str, value: object) -> datetime:
+    """ISO-8601 date and time with a UTC offset (or Z), between 2000 and 2100, as UTC."""
+    if not isinstance(value, str):
+        raise _InvalidError(Reason.INVALID_FIELD, _wrong_type(name, "a string", value))
+    text = value.strip()
+    try:
+        if len(text) > 40 or "T" not in text.upper():
+            raise ValueError("no time part")
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise _InvalidError(
+            Reason.INVALID_FIELD,
+            f"{name} {value[:40]!r} is not an ISO-8601 date-time like 2024-01-01T12:00:00Z",
+        ) from exc
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise _InvalidError(Reason.INVALID_FIELD, f"{name} {value!r} has no UTC offset (add Z)")
+    parsed = parsed.astimezone(UTC)
+    if not TIMESTAMP_MIN <= parsed < TIMESTAMP_MAX:
+        raise _InvalidError(Reason.INVALID_FIELD, f"{name} {value!r} is not between 2000 and 2100")
+    return parsed
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO-8601 UTC with milliseconds: the results table's sort key format."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def format_minute(moment: datetime) -> str:
+    """The aggregates minute bucket, `YYYY-MM-DDTHH:MMZ`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _field(data: Mapping[str, Any], name: str, check: Check, *, required: bool) -> object:
+    if name not in data or data[name] is None:
+        if required:
+            raise _InvalidError(Reason.MISSING_FIELD, f"required field {name} is missing")
+        return None
+    return check.check(name, data[name])
+
+
+def validate_event_data(
+    data: Mapping[str, Any], *, default_event_id: str, arrival: datetime
+) -> ValidEvent | Rejection:
+    """Validate one decoded event and normalise it, or say precisely why it can never be valid.
+
+    `default_event_id` (derived from the stream position) is used when the event has no
+    `eventId`; `arrival` (the record's arrival time) when it has no `timestamp`. Fields other
+    than the common and type-specific ones are ignored. An absent or null optional field is
+    left out.
+    """
+    try:
+        return _validate(data, default_event_id, arrival)
+    except _InvalidError as invalid:
+        return invalid.rejection
+
+
+def _validate(data: Mapping[str, Any], default_event_id: str, arrival: datetime) -> ValidEvent:
+    if "eventType" not in data or data["eventType"] is None:
+        raise _InvalidError(Reason.MISSING_FIELD, "required field eventType is missing")
+    event_type = data["eventType"]
+    if not isinstance(event_type, str):
+        raise _InvalidError(
+            Reason.INVALID_FIELD, f"eventType must be a string, got {_type_name(event_type)}"
+        )
+    schema = SCHEMAS.get(event_type)
+    if schema is None:
+        raise _InvalidError(
+            Reason.UNKNOWN_TYPE,
+            f"unknown eventType {event_type[:64]!r} (expected one of: {', '.join(EVENT_TYPES)})",
+        )
+    user_id = _field(data, "userId", _USER_ID, required=True)
+    event_id = _field(data, "eventId", _EVENT_ID, required=False)
+    session_id = _field(data, "sessionId", _SESSION_ID, required=False)
+    device_type = _field(data, "deviceType", _DEVICE_TYPE, required=False)
+    moment = (
+        arrival
+        if data.get("timestamp") is None
+        else parse_timestamp("timestamp", data["timestamp"])
+    )
+    fields: dict[str, FieldValue] = {}
+    for checks, required in ((schema.required, True), (schema.optional, False)):
+        for name, check in checks.items():
+            value = _field(data, name, check, required=required)
+            if value is not None:
+                fields[name] = value  # type: ignore[assignment]
+    return ValidEvent(
+        event_id=str(event_id) if event_id is not None else default_event_id,
+        event_type=event_type,
+        user_id=str(user_id),
+        timestamp=format_timestamp(moment),
+        minute=format_minute(moment),
+        device_type=str(device_type) if device_type is not None else UNKNOWN_DEVICE,
+        session_id=None if session_id is None else str(session_id),
+        fields=fields,
+    )
