@@ -9,6 +9,8 @@ from typing import Any
 import click
 
 from devtools.cli.context import DEFAULT_REGION, Settings
+from devtools.cli.deploy import deploy
+from devtools.cli.destroy import destroy
 from devtools.cli.down import down
 from devtools.cli.terminal import TERMINAL_KEY, Terminal
 from devtools.cli.up import up
@@ -101,6 +103,8 @@ def main(
 COMMANDS: list[click.Command] = [
     up,
     down,
+    deploy,
+    destroy,
 ]
 
 for _command in COMMANDS:

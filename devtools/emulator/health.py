@@ -19,7 +19,14 @@ class EmulatorHealth:
     reachable: bool
     version: str | None = None
     edition: str | None = None
+    auth: str | None = None  # MiniStack: "enabled" when AUTH=true (IAM enforced)
     services: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def iam_enforced(self) -> bool | None:
+        if self.auth is None:
+            return None
+        return self.auth == "enabled"
 
     @property
     def available_services(self) -> int:
@@ -45,6 +52,7 @@ def probe(endpoint_url: str, *, timeout: float = 0.5) -> EmulatorHealth:
             reachable=True,
             version=_str_or_none(body.get("version")),
             edition=_str_or_none(body.get("edition")),
+            auth=_str_or_none(body.get("auth")),
             services={str(k): str(v) for k, v in services.items()}
             if isinstance(services, dict)
             else {},

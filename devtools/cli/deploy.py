@@ -1,0 +1,180 @@
+"""`devtools deploy`: deploy the CDK app to the emulator, verify it, start the mapping driver."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.status import Status
+
+from devtools.cli.context import Settings, pass_settings
+from devtools.cli.render import key_value_table, verification_table
+from devtools.cli.terminal import Terminal
+from devtools.deploy.clients import AwsClients
+from devtools.deploy.flow import DeployOptions, DeployResult
+from devtools.deploy.flow import deploy as run_deploy
+from devtools.emulator.health import probe
+from devtools.errors import UserError
+from devtools.paths import project_root
+
+_SHOWN_OUTPUTS = (
+    "StreamName",
+    "ProcessorFunctionName",
+    "ProcessorLogGroupName",
+    "ResultsTableName",
+    "AggregatesTableName",
+    "QuarantineBucketName",
+    "FailureQueueUrl",
+    "EventSourceMappingId",
+)
+WATCHED_FOLDERS = ("stack", "processor")
+
+
+class SpinnerProgress:
+    """Renders deploy steps on a spinner: step name, elapsed seconds, latest CLI line."""
+
+    def __init__(self, spinner: Status) -> None:
+        self.spinner = spinner
+        self.began = time.monotonic()
+        self.name = "starting"
+        self.line = ""
+
+    def _render(self) -> None:
+        elapsed = time.monotonic() - self.began
+        line = self.line if len(self.line) <= 90 else self.line[:87] + "..."
+        self.spinner.update(f"[bold]{self.name}[/bold] [dim]{elapsed:5.1f}s[/dim]  {line}")
+
+    def step(self, name: str) -> None:
+        self.name = name
+        self.line = ""
+        self._render()
+
+    def detail(self, line: str) -> None:
+        # CDK's event lines: "Stack | 3/24 | 1:00:00 AM | CREATE_COMPLETE | AWS::X | path"
+        parts = [part.strip() for part in line.split("|")]
+        self.line = " ".join(parts[3:6]) if len(parts) >= 6 else line.strip()
+        self._render()
+
+
+def _parse_context(values: tuple[str, ...]) -> dict[str, str]:
+    context: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UserError(f"--context {item!r}: expected key=value (e.g. lambdaBatchSize=50)")
+        context[key] = value
+    return context
+
+
+def _deploy_once(settings: Settings, options: DeployOptions) -> DeployResult:
+    clients = AwsClients.build(settings.client)
+    with settings.terminal.status("deploy") as spinner:
+        progress = SpinnerProgress(spinner)
+        return run_deploy(
+            options,
+            clients,
+            progress,
+            iam_enforced=lambda: probe(options.endpoint_url).iam_enforced,
+        )
+
+
+def _render(terminal: Terminal, result: DeployResult, *, show_all: bool) -> None:
+    steps = " · ".join(f"{s.name} {s.seconds:.1f}s" for s in result.steps)
+    terminal.success(f"deployed in {result.total_seconds:.1f} s ({steps})")
+    if result.report is not None:
+        problems = len(result.report.problems)
+        applied = len(result.report.applied)
+        if problems or applied or show_all:
+            terminal.table(verification_table(result.report, show_all=show_all))
+        terminal.info(
+            f"verification: {result.report.checked} settings compared, {applied} applied via "
+            f"the API, {problems} still differ from the template"
+        )
+    rows = {k: result.outputs.values[k] for k in _SHOWN_OUTPUTS if k in result.outputs.values}
+    terminal.table(key_value_table("Stack outputs", rows))
+    if result.driver_pid is not None:
+        terminal.success(
+            f"emulator poller for the mapping: {result.mapping_state}; "
+            f"mapping driver running (pid {result.driver_pid})"
+        )
+
+
+def _as_json(result: DeployResult) -> dict[str, Any]:
+    return {
+        "outputs": result.outputs.values,
+        "bootstrapped": result.bootstrapped,
+        "mappingState": result.mapping_state,
+        "driverPid": result.driver_pid,
+        "steps": {s.name: round(s.seconds, 3) for s in result.steps},
+        "totalSeconds": round(result.total_seconds, 3),
+        "verification": result.report.to_json() if result.report else None,
+    }
+
+
+def _snapshot(root: Path) -> dict[str, float]:
+    found: dict[str, float] = {}
+    for folder in WATCHED_FOLDERS:
+        for path in (root / folder).rglob("*.py"):
+            if "__pycache__" not in path.parts:
+                found[str(path)] = path.stat().st_mtime
+    return found
+
+
+@click.command()
+@click.option("--no-verify", is_flag=True, help="Skip the template-vs-emulator verification.")
+@click.option("--no-driver", is_flag=True, help="Leave the emulator's own poller in charge.")
+@click.option(
+    "--context",
+    "-c",
+    "context",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="CDK context for the stack (e.g. -c lambdaBatchSize=50).",
+)
+@click.option("--all", "show_all", is_flag=True, help="Show every compared setting.")
+@click.option("--watch", is_flag=True, help="Redeploy whenever stack/ or processor/ changes.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_settings
+def deploy(
+    settings: Settings,
+    no_verify: bool,
+    no_driver: bool,
+    context: tuple[str, ...],
+    show_all: bool,
+    watch: bool,
+    as_json: bool,
+) -> None:
+    """Deploy the stack to the emulator with the CDK CLI, verify it, start the mapping driver."""
+    options = DeployOptions(
+        project_root=project_root(),
+        endpoint_url=settings.endpoint_url,
+        region=settings.region,
+        paths=settings.paths,
+        verify=not no_verify,
+        start_driver=not no_driver,
+        context=_parse_context(context),
+    )
+    result = _deploy_once(settings, options)
+    if as_json:
+        settings.terminal.json(_as_json(result))
+    else:
+        _render(settings.terminal, result, show_all=show_all)
+    if not watch:
+        return
+    terminal = settings.terminal
+    terminal.info(f"watching {', '.join(WATCHED_FOLDERS)}/ for changes (Ctrl-C to stop)")
+    seen = _snapshot(options.project_root)
+    while True:
+        time.sleep(1.0)
+        current = _snapshot(options.project_root)
+        if current == seen:
+            continue
+        seen = current
+        try:
+            result = _deploy_once(settings, options)
+        except UserError as exc:
+            terminal.error(str(exc))
+            continue
+        terminal.success(f"redeployed in {result.total_seconds:.1f} s")
