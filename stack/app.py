@@ -11,6 +11,7 @@ from aws_cdk import App
 
 from stack.config import load_config
 from stack.errors import StackError
+from stack.nag import add_nag_checks, is_nag_failure
 from stack.pipeline_stack import STACK_ID, RealTimeAnalyticsPipeline
 
 
@@ -38,7 +39,15 @@ def main() -> int:
         # Expected user errors: one line, no jsii stack trace.
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    app.synth()
+    add_nag_checks(app)
+    try:
+        app.synth()
+    except RuntimeError as exc:
+        if not is_nag_failure(exc):
+            raise
+        # The findings were printed above by the validation framework.
+        print("error: cdk-nag AwsSolutionsChecks reported unacknowledged findings", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -35,14 +35,12 @@ from stack.quarantine import QUARANTINE_PREFIX
 HANDLER = "processor.handler.lambda_handler"
 SERVICE_NAME = "realtime-analytics"
 METRICS_NAMESPACE = "RealTimeAnalytics"
-# Writes only: conditional puts for events, ADD updates for aggregates (TransactWriteItems needs
-# the per-item actions; it has no action of its own). No reads, no deletes.
-TABLE_WRITE_ACTIONS = (
-    "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-)
+# What processor/store.py calls: TransactWriteItems of conditional Puts into the results table and
+# ADD Updates of the aggregates table, plus conditional UpdateItem for load-time min/max.
+# TransactWriteItems has no IAM action of its own: it needs the per-item ones. No reads, no
+# deletes, no batch writes.
+RESULTS_WRITE_ACTIONS = ("dynamodb:PutItem",)
+AGGREGATES_WRITE_ACTIONS = ("dynamodb:UpdateItem",)
 # What a shared-throughput Kinesis event source mapping needs (no SubscribeToShard: no EFO
 # consumer). The stream uses the AWS-managed key, so no kms:Decrypt grant is needed.
 STREAM_READ_ACTIONS = (
@@ -167,6 +165,11 @@ class StreamProcessor(Construct):
                 "LOG_LEVEL": "INFO",
             },
         )
+        cfn_function = function.node.default_child
+        assert isinstance(cfn_function, lambda_.CfnFunction)
+        # CDK always adds DependsOn on the role next to the GetAtt Role.Arn (cfn-lint W3005,
+        # "dependency already enforced"): harmless, and not removable through the L2 API.
+        cfn_function.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})
         Validations.of(function).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-L1",
@@ -188,9 +191,14 @@ class StreamProcessor(Construct):
                 resources=[targets.stream.stream_arn],
             ),
             iam.PolicyStatement(
-                sid="WriteTables",
-                actions=list(TABLE_WRITE_ACTIONS),
-                resources=[targets.results_table.table_arn, targets.aggregates_table.table_arn],
+                sid="StoreEvents",
+                actions=list(RESULTS_WRITE_ACTIONS),
+                resources=[targets.results_table.table_arn],
+            ),
+            iam.PolicyStatement(
+                sid="FoldAggregates",
+                actions=list(AGGREGATES_WRITE_ACTIONS),
+                resources=[targets.aggregates_table.table_arn],
             ),
             iam.PolicyStatement(
                 sid="QuarantineRecords",
