@@ -132,7 +132,7 @@ class _ShardRun:
         return len(self.unfinished) - len(self.done)
 
     def mark_done(self, lane: _Lane, records: Iterable[StreamRecord]) -> bool:
-        """Finish records; returns whether the shard checkpoint moved."""
+        """Finish records (lane checkpoint moves); returns whether the shard checkpoint moved."""
         for record in records:
             self.done.add(record.sequence_number)
             if lane.last_done is None or record.sequence > int(lane.last_done):
@@ -235,18 +235,18 @@ class Engine:
     # -- one pass -------------------------------------------------------------------------
 
     def run_once(self) -> bool:
-        """Read, dispatch, collect once; returns whether anything happened."""
+        """Collect, read, dispatch once; returns whether anything happened."""
         now = self.ports.clock.monotonic()
         worked = False
         if now >= self._next_refresh:
             self._refresh_shards(initial=False)
+        worked = self._collect(now) or worked
         for run in list(self._shards.values()):
             if run.phase == ACTIVE:
                 worked = self._read(run, now) or worked
         for run in list(self._shards.values()):
             if run.phase in (ACTIVE, CLOSED):
                 worked = self._dispatch(run, now) or worked
-        worked = self._collect(self.ports.clock.monotonic()) or worked
         for run in list(self._shards.values()):
             if run.phase == CLOSED and run.open_count() == 0 and all(ln.idle() for ln in run.lanes):
                 run.phase = FINISHED
@@ -513,8 +513,7 @@ class Engine:
             chunk.discard,
         )
         run.last_result = f"{chunk.discard}: {len(chunk.records)} records {where}"
-        if run.mark_done(lane, chunk.records):
-            self._dirty = True
+        run.mark_done(lane, chunk.records)
         self._dirty = True
         return True
 
@@ -567,8 +566,8 @@ class Engine:
         decision = decide(invoked, outcome, self.retry_rule, now)
         if decision.succeeded:
             run.records_delivered += len(decision.succeeded)
-            if run.mark_done(lane, decision.succeeded):
-                self._dirty = True
+            run.mark_done(lane, decision.succeeded)
+            self._dirty = True  # the lane checkpoint moved even if the shard's did not
         for follow in reversed(decision.next_chunks):
             lane.chunks.appendleft(follow)
         if outcome.verdict is Verdict.SUCCESS:
