@@ -12,6 +12,8 @@ from devtools.cli.context import DEFAULT_REGION, Settings
 from devtools.cli.deploy import deploy
 from devtools.cli.destroy import destroy
 from devtools.cli.down import down
+from devtools.cli.put import put
+from devtools.cli.replay import replay_command
 from devtools.cli.terminal import TERMINAL_KEY, Terminal
 from devtools.cli.up import up
 from devtools.errors import UserError
@@ -105,6 +107,8 @@ COMMANDS: list[click.Command] = [
     down,
     deploy,
     destroy,
+    put,
+    replay_command,
 ]
 
 for _command in COMMANDS:

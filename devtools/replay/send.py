@@ -79,10 +79,15 @@ def send(
     batch_size: int = MAX_BATCH,
     progress: Progress | None = None,
     clock: Clock | None = None,
+    positions: dict[int, Position] | None = None,
 ) -> SendResult:
-    """Send every record in order; each batch waits for its rate's pace and retries failures."""
+    """Send every record in order; each batch waits for its rate's pace and retries failures.
+
+    `positions`, when given, is filled as batches are acknowledged (a progress callback can
+    read it); the same dict is returned in the result.
+    """
     clock = clock or Clock()
-    positions: dict[int, Position] = {}
+    positions = {} if positions is None else positions
     per_shard: dict[str, int] = {}
     last: dict[str, str] = {}
     calls = 0
