@@ -12,6 +12,7 @@ from devtools.cli.context import DEFAULT_REGION, Settings
 from devtools.cli.deploy import deploy
 from devtools.cli.destroy import destroy
 from devtools.cli.down import down
+from devtools.cli.logs import logs
 from devtools.cli.put import put
 from devtools.cli.replay import replay_command
 from devtools.cli.terminal import TERMINAL_KEY, Terminal
@@ -107,6 +108,7 @@ COMMANDS: list[click.Command] = [
     down,
     deploy,
     destroy,
+    logs,
     put,
     replay_command,
 ]

@@ -1,0 +1,191 @@
+"""Put events on the stream: PutRecords batches within AWS limits, failed entries retried."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from devtools.errors import EventInputError, ProducerError
+
+if TYPE_CHECKING:
+    from mypy_boto3_kinesis import KinesisClient
+    from mypy_boto3_kinesis.type_defs import PutRecordsRequestEntryTypeDef
+
+# AWS PutRecords limits
+MAX_RECORDS_PER_REQUEST = 500
+MAX_BYTES_PER_REQUEST = 5 * 1024 * 1024
+MAX_RECORD_BYTES = 1024 * 1024  # data + partition key
+MAX_PARTITION_KEY_LENGTH = 256
+DEFAULT_MAX_ATTEMPTS = 8
+BASE_BACKOFF_SECONDS = 0.05
+MAX_BACKOFF_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class OutgoingRecord:
+    """One record to put: its bytes and partition key."""
+
+    data: bytes
+    partition_key: str
+
+    @property
+    def size(self) -> int:
+        return len(self.data) + len(self.partition_key.encode())
+
+
+@dataclass(frozen=True)
+class PutResult:
+    """Where one record landed; `index` is its position in the input."""
+
+    index: int
+    shard_id: str
+    sequence_number: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class PutSummary:
+    """Every record's result (in input order), and how the batches went."""
+
+    results: tuple[PutResult, ...]
+    requests: int
+    retried_entries: int
+    seconds: float
+
+    def last_sequence_by_shard(self) -> dict[str, str]:
+        """Highest sequence number per shard (for waiting until the driver has drained)."""
+        last: dict[str, str] = {}
+        for result in self.results:
+            current = last.get(result.shard_id)
+            if current is None or int(result.sequence_number) > int(current):
+                last[result.shard_id] = result.sequence_number
+        return last
+
+
+def partition_key_for(event: Mapping[str, Any], data: bytes) -> str:
+    """Default key: the user id (keeps a user's events in order on one shard), else a hash."""
+    for field in ("userId", "eventId", "sessionId"):
+        value = event.get(field)
+        if isinstance(value, str) and value:
+            return value[:MAX_PARTITION_KEY_LENGTH]
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+def encode_event(event: Any, partition_key: str | None = None) -> OutgoingRecord:
+    """JSON-encode one event (compact, UTF-8) with its partition key."""
+    data = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
+    key = partition_key or partition_key_for(event if isinstance(event, dict) else {}, data)
+    record = OutgoingRecord(data, key)
+    if not 1 <= len(key) <= MAX_PARTITION_KEY_LENGTH:
+        raise EventInputError(f"partition key must be 1-256 characters (got {len(key)})")
+    if record.size > MAX_RECORD_BYTES:
+        raise EventInputError(f"event of {record.size} bytes exceeds Kinesis' 1 MiB record limit")
+    return record
+
+
+def batches(records: Sequence[OutgoingRecord]) -> Iterator[list[int]]:
+    """Indexes of `records` grouped into requests of <= 500 records and <= 5 MiB."""
+    current: list[int] = []
+    size = 0
+    for index, record in enumerate(records):
+        if current and (
+            len(current) == MAX_RECORDS_PER_REQUEST or size + record.size > MAX_BYTES_PER_REQUEST
+        ):
+            yield current
+            current, size = [], 0
+        current.append(index)
+        size += record.size
+    if current:
+        yield current
+
+
+def put_records(
+    kinesis: KinesisClient,
+    stream_name: str,
+    records: Sequence[OutgoingRecord],
+    *,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> PutSummary:
+    """Put every record; entries PutRecords reports as failed are retried with backoff.
+
+    Raises ProducerError when some entries still fail after `max_attempts`.
+    """
+    began = time.monotonic()
+    results: dict[int, PutResult] = {}
+    requests = 0
+    retried = 0
+    for batch in batches(records):
+        pending = batch
+        attempt = 0
+        while pending:
+            attempt += 1
+            entries: list[PutRecordsRequestEntryTypeDef] = [
+                {"Data": records[i].data, "PartitionKey": records[i].partition_key} for i in pending
+            ]
+            response = kinesis.put_records(StreamName=stream_name, Records=entries)
+            requests += 1
+            failed: list[int] = []
+            errors: list[str] = []
+            for index, entry in zip(pending, response["Records"], strict=True):
+                if "ErrorCode" in entry and entry.get("ErrorCode"):
+                    failed.append(index)
+                    errors.append(f"{entry.get('ErrorCode')}: {entry.get('ErrorMessage', '')}")
+                else:
+                    results[index] = PutResult(
+                        index, entry["ShardId"], entry["SequenceNumber"], attempt
+                    )
+            if failed and attempt >= max_attempts:
+                raise ProducerError(
+                    f"{len(failed)} of {len(records)} records still failed after {attempt} "
+                    f"attempts (last error {errors[-1]})"
+                )
+            if failed:
+                retried += len(failed)
+                # exponential backoff like the AWS SDKs, capped
+                sleep(min(MAX_BACKOFF_SECONDS, BASE_BACKOFF_SECONDS * 2 ** (attempt - 1)))
+            pending = failed
+    return PutSummary(
+        results=tuple(results[i] for i in range(len(records))),
+        requests=requests,
+        retried_entries=retried,
+        seconds=time.monotonic() - began,
+    )
+
+
+def parse_events(text: str, *, source: str) -> list[Any]:
+    """Events from a JSON array, a single JSON object, or JSON Lines; errors name the line."""
+    stripped = text.strip()
+    if not stripped:
+        raise EventInputError(f"{source}: no events")
+    if stripped.startswith("["):
+        try:
+            events = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise EventInputError(f"{source}:{exc.lineno}: invalid JSON array: {exc.msg}") from exc
+        if not isinstance(events, list):
+            raise EventInputError(f"{source}: expected a JSON array of events")
+        return events
+    events = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            if number == 1 and stripped.startswith("{"):
+                # maybe one pretty-printed object spanning lines
+                try:
+                    return [json.loads(stripped)]
+                except json.JSONDecodeError:
+                    pass
+            raise EventInputError(f"{source}:{number}: invalid JSON: {exc.msg}") from exc
+    return events
+
+
+def encode_events(events: Iterable[Any], partition_key: str | None = None) -> list[OutgoingRecord]:
+    return [encode_event(event, partition_key) for event in events]
