@@ -10,7 +10,7 @@ import click
 from rich.status import Status
 
 from devtools.cli.context import Settings, pass_settings
-from devtools.cli.render import key_value_table, verification_table
+from devtools.cli.render import outputs_table, verification_table
 from devtools.cli.terminal import Terminal
 from devtools.deploy.clients import AwsClients
 from devtools.deploy.flow import DeployOptions, DeployResult
@@ -19,16 +19,6 @@ from devtools.emulator.health import probe
 from devtools.errors import UserError
 from devtools.paths import project_root
 
-_SHOWN_OUTPUTS = (
-    "StreamName",
-    "ProcessorFunctionName",
-    "ProcessorLogGroupName",
-    "ResultsTableName",
-    "AggregatesTableName",
-    "QuarantineBucketName",
-    "FailureQueueUrl",
-    "EventSourceMappingId",
-)
 WATCHED_FOLDERS = ("stack", "processor")
 
 
@@ -92,8 +82,7 @@ def _render(terminal: Terminal, result: DeployResult, *, show_all: bool) -> None
             f"verification: {result.report.checked} settings compared, {applied} applied via "
             f"the API, {problems} still differ from the template"
         )
-    rows = {k: result.outputs.values[k] for k in _SHOWN_OUTPUTS if k in result.outputs.values}
-    terminal.table(key_value_table("Stack outputs", rows))
+    terminal.table(outputs_table(result.outputs.values))
     if result.driver_pid is not None:
         terminal.success(
             f"emulator poller for the mapping: {result.mapping_state}; "

@@ -45,7 +45,7 @@ def _metrics_table(events: list[LogEvent]) -> Table:
         title_justify="left",
     )
     table.add_column("metric", no_wrap=True)
-    table.add_column("dimensions", overflow="fold")
+    table.add_column("dimensions", overflow="fold", min_width=24)
     table.add_column("unit", no_wrap=True)
     for column in ("samples", "sum", "min", "max"):
         table.add_column(column, justify="right", no_wrap=True)

@@ -15,6 +15,7 @@ from devtools.cli.down import down
 from devtools.cli.logs import logs
 from devtools.cli.put import put
 from devtools.cli.replay import replay_command
+from devtools.cli.status import status
 from devtools.cli.terminal import TERMINAL_KEY, Terminal
 from devtools.cli.up import up
 from devtools.errors import UserError
@@ -110,6 +111,7 @@ COMMANDS: list[click.Command] = [
     destroy,
     logs,
     put,
+    status,
     replay_command,
 ]
 

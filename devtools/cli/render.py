@@ -6,6 +6,18 @@ from rich.table import Table
 
 from devtools.deploy.findings import VerificationReport
 
+# the outputs worth a line in the terminal (--json gives all of them)
+SHOWN_OUTPUTS = (
+    "StreamName",
+    "ProcessorFunctionName",
+    "ProcessorLogGroupName",
+    "ResultsTableName",
+    "AggregatesTableName",
+    "QuarantineBucketName",
+    "FailureQueueUrl",
+    "EventSourceMappingId",
+)
+
 _STYLES = {
     "ok": "green",
     "applied": "cyan",
@@ -46,9 +58,13 @@ def verification_table(report: VerificationReport, *, show_all: bool = False) ->
     return table
 
 
+def outputs_table(outputs: dict[str, str]) -> Table:
+    return key_value_table("Stack outputs", {k: outputs[k] for k in SHOWN_OUTPUTS if k in outputs})
+
+
 def key_value_table(title: str, rows: dict[str, str]) -> Table:
     table = Table(title=title, title_justify="left", show_header=False)
-    table.add_column("key", style="bold")
+    table.add_column("key", style="bold", no_wrap=True)
     table.add_column("value", overflow="fold")
     for key, value in rows.items():
         table.add_row(key, value)

@@ -1,0 +1,142 @@
+"""`devtools status`: emulator, deployed stack, mapping driver per shard, queue and quarantine."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from typing import Any
+
+import click
+from rich.table import Table
+
+from devtools.cli.context import Settings, pass_settings
+from devtools.cli.render import outputs_table, verification_table
+from devtools.cli.terminal import Terminal
+from devtools.deploy.clients import AwsClients
+from devtools.deploy.status import LocalStatus, collect
+
+
+def _ms(value: int) -> str:
+    if value < 1000:
+        return f"{value} ms"
+    return f"{value / 1000:.1f} s"
+
+
+def _count(value: int | None) -> str:
+    return "?" if value is None else str(value)
+
+
+def _render(terminal: Terminal, status: LocalStatus, *, verification: bool) -> None:
+    health = status.health
+    if health.reachable:
+        who = (
+            f"started by devtools (pid {status.emulator.pid})"
+            if status.emulator and status.emulator.endpoint_url == status.endpoint_url
+            else "not started by devtools"
+        )
+        terminal.print(
+            f"[green]●[/green] emulator [bold]{status.endpoint_url}[/bold] "
+            f"MiniStack {health.version or '?'}, {health.available_services} services, {who}"
+        )
+    else:
+        terminal.print(
+            f"[red]●[/red] emulator {status.endpoint_url} not reachable (run `devtools up`)"
+        )
+        return
+    if status.stack is None:
+        terminal.print("[yellow]●[/yellow] stack not deployed (run `devtools deploy`)")
+    else:
+        terminal.print(f"[green]●[/green] stack {status.stack.name}: {status.stack.status}")
+        terminal.table(outputs_table(status.stack.outputs))
+    if verification and status.verification is not None:
+        terminal.table(verification_table(status.verification))
+    elif status.verification is not None and status.verification.problems:
+        terminal.print(
+            f"[yellow]●[/yellow] last deploy verification: "
+            f"{len(status.verification.problems)} settings differ from the template "
+            "(`devtools status --verification` lists them)"
+        )
+    poller = f"emulator poller {status.mapping_state}" if status.mapping_state else ""
+    if status.driver_pid is None:
+        terminal.print(f"[yellow]●[/yellow] mapping driver not running {poller}")
+    else:
+        terminal.print(
+            f"[green]●[/green] mapping driver running (pid {status.driver_pid}), {poller}"
+        )
+    driver = status.driver
+    if driver is not None:
+        age = time.time() - driver.updated_at
+        inv = driver.invocations
+        terminal.print(
+            f"  state {driver.state}, updated {age:.0f} s ago; invocations {inv.invocations}, "
+            f"function errors {inv.function_errors}, invoke errors {inv.invoke_errors}, "
+            f"p95 {inv.duration_ms_p95:.0f} ms"
+            + (f"; last error: {driver.last_error}" if driver.last_error else "")
+        )
+        table = Table(title="Mapping driver per shard", title_justify="left")
+        table.add_column("shard", no_wrap=True)
+        table.add_column("checkpoint", no_wrap=True)
+        table.add_column("age", no_wrap=True, justify="right")
+        table.add_column("last result", overflow="fold", min_width=16)
+        for column in ("invokes", "failed", "ok", "DLQ", "pending"):
+            table.add_column(column, justify="right", no_wrap=True)
+        for shard in driver.shards:
+            checkpoint = shard.checkpoint or "-"
+            table.add_row(
+                shard.shard_id.removeprefix("shardId-")
+                + ("" if shard.phase == "active" else f" ({shard.phase})"),
+                # the distinguishing digits are at the end
+                checkpoint if len(checkpoint) <= 14 else "…" + checkpoint[-12:],
+                _ms(shard.iterator_age_ms),
+                shard.last_result,
+                str(shard.invocations),
+                str(shard.failures),
+                str(shard.records_delivered),
+                str(shard.records_to_destination),
+                str(shard.pending_records),
+            )
+        terminal.table(table)
+    if status.backlog is not None:
+        backlog = status.backlog
+        terminal.print(
+            f"failure queue: {_count(backlog.failure_queue_visible)} visible, "
+            f"{_count(backlog.failure_queue_in_flight)} in flight · "
+            f"quarantine: {_count(backlog.quarantine_objects)} objects"
+        )
+
+
+def _as_json(status: LocalStatus) -> dict[str, Any]:
+    return {
+        "endpointUrl": status.endpoint_url,
+        "emulator": {
+            "reachable": status.health.reachable,
+            "version": status.health.version,
+            "iamEnforced": status.health.iam_enforced,
+            "pid": status.emulator.pid if status.emulator else None,
+        },
+        "stack": asdict(status.stack) if status.stack else None,
+        "mappingState": status.mapping_state,
+        "driver": {
+            "pid": status.driver_pid,
+            "status": status.driver.to_json() if status.driver else None,
+        },
+        "backlog": asdict(status.backlog) if status.backlog else None,
+        "verificationProblems": [f.to_json() for f in status.verification.problems]
+        if status.verification
+        else None,
+    }
+
+
+@click.command()
+@click.option(
+    "--verification", is_flag=True, help="List the last deploy's template-vs-emulator findings."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@pass_settings
+def status(settings: Settings, verification: bool, as_json: bool) -> None:
+    """Emulator health, the deployed stack, the mapping driver per shard, backlog counts."""
+    result = collect(settings.paths, settings.endpoint_url, AwsClients.build(settings.client))
+    if as_json:
+        settings.terminal.json(_as_json(result))
+    else:
+        _render(settings.terminal, result, verification=verification)
