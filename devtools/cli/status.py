@@ -77,23 +77,23 @@ def _render(terminal: Terminal, status: LocalStatus, *, verification: bool) -> N
         table.add_column("shard", no_wrap=True)
         table.add_column("checkpoint", no_wrap=True)
         table.add_column("age", no_wrap=True, justify="right")
-        table.add_column("last result", overflow="fold", min_width=16)
-        for column in ("invokes", "failed", "ok", "DLQ", "pending"):
+        for column in ("inv", "err", "ok", "DLQ", "pend"):
             table.add_column(column, justify="right", no_wrap=True)
+        table.add_column("last result", overflow="fold")
         for shard in driver.shards:
             checkpoint = shard.checkpoint or "-"
             table.add_row(
-                shard.shard_id.removeprefix("shardId-")
+                shard.shard_id.removeprefix("shardId-").lstrip("0").rjust(1, "0")
                 + ("" if shard.phase == "active" else f" ({shard.phase})"),
                 # the distinguishing digits are at the end
-                checkpoint if len(checkpoint) <= 14 else "…" + checkpoint[-12:],
+                checkpoint if len(checkpoint) <= 10 else "…" + checkpoint[-8:],
                 _ms(shard.iterator_age_ms),
-                shard.last_result,
                 str(shard.invocations),
                 str(shard.failures),
                 str(shard.records_delivered),
                 str(shard.records_to_destination),
                 str(shard.pending_records),
+                shard.last_result,
             )
         terminal.table(table)
     if status.backlog is not None:
