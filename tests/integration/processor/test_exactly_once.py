@@ -1,0 +1,164 @@
+"""Against MiniStack: batches land in both tables and the bucket, exactly once."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import pytest
+
+from processor.batch import BatchOutcome, process_batch
+from tests.integration.processor.conftest import Resources
+from tests.integration.processor.truth import actual_aggregates, actual_items, actual_keys, expected
+from tests.unit.processor.factories import kinesis_event, kinesis_record, mixed_events, purchase
+
+pytestmark = pytest.mark.emulator
+
+POISON: list[tuple[bytes | str, str]] = [
+    (b"\xff\xfe\xfd", "not_utf8"),
+    ("{broken", "not_json"),
+    ("[1, 2, 3]", "not_object"),
+    (json.dumps({"eventType": "clck", "userId": "u"}), "unknown_type"),
+    (json.dumps({"eventType": "purchase", "userId": "u", "currency": "USD"}), "missing_field"),
+    (json.dumps(purchase(amount=-1)), "invalid_field"),
+    (json.dumps({"eventType": "click", "pad": "x" * 40_000}), "oversize"),
+]
+
+
+def records_for(events: list[dict[str, Any]], start: int = 0) -> list[dict[str, Any]]:
+    return [kinesis_record(event, start + i) for i, event in enumerate(events)]
+
+
+def assert_matches_truth(resources: Resources, events: list[dict[str, Any]]) -> None:
+    client = resources.emulator.client("dynamodb")
+    truth = expected(events)
+    keys = actual_keys(client, resources.results_table)
+    assert len(keys) == len(set(keys))
+    assert set(keys) == truth.items
+    assert actual_aggregates(client, resources.aggregates_table) == truth.aggregates
+
+
+def test_mixed_batch_lands_in_both_tables_and_the_bucket(resources: Resources) -> None:
+    # GIVEN 100 valid events of the five types and 7 poison records, interleaved
+    events = mixed_events(100)
+    records = records_for(events)
+    for offset, (payload, _) in enumerate(POISON):
+        records.insert(offset * 15, kinesis_record(payload, 1000 + offset))
+    # WHEN the batch is processed
+    outcome = process_batch(kinesis_event(records), resources.dependencies())
+    # THEN every valid event is stored once and counted once, nothing failed
+    assert len(outcome.stored) == 100
+    assert outcome.failed == []
+    assert outcome.response() == {"batchItemFailures": []}
+    assert outcome.dynamodb_requests <= 5
+    assert_matches_truth(resources, events)
+    # AND a stored item carries the fields, derived fields and TTL
+    client = resources.emulator.client("dynamodb")
+    item = client.get_item(
+        TableName=resources.results_table,
+        Key={"eventId": {"S": "evt-000001"}, "timestamp": {"S": "2025-01-01T12:00:01.001Z"}},
+    )["Item"]
+    assert item["eventType"] == {"S": "purchase"}
+    assert item["valueTier"]["S"] in ("low", "medium", "high", "premium")
+    assert "averageItemValue" in item
+    assert int(item["expiresAt"]["N"]) == 1_735_732_800 + 30 * 86_400
+    by_type = client.query(
+        TableName=resources.results_table,
+        IndexName="byEventType",
+        KeyConditionExpression="eventType = :t",
+        ExpressionAttributeValues={":t": {"S": "error"}},
+    )
+    assert by_type["Count"] == 20
+    # AND each poison record is in the bucket under its reason, with its original bytes
+    s3 = resources.emulator.client("s3")
+    listed = s3.list_objects_v2(Bucket=resources.bucket, Prefix="quarantine/")["Contents"]
+    assert sorted(o["Key"].split("/")[1] for o in listed) == sorted(r for _, r in POISON)
+    for offset, (_, reason) in enumerate(POISON):
+        seq = records[offset * 15]["kinesis"]["sequenceNumber"]
+        key = f"quarantine/{reason}/shardId-000000000000/{seq}.json"
+        document = json.loads(s3.get_object(Bucket=resources.bucket, Key=key)["Body"].read())
+        assert document["reason"] == reason
+        assert document["detail"]
+        assert document["sequenceNumber"] == seq
+        assert document["partitionKey"] == records[offset * 15]["kinesis"]["partitionKey"]
+        assert document["approximateArrivalTimestamp"] == "2025-01-01T12:00:00.000Z"
+        assert document["dataBase64"] == records[offset * 15]["kinesis"]["data"]
+    assert outcome.quarantined_by_reason == {reason: 1 for _, reason in POISON}
+
+
+def test_redelivered_batch_changes_nothing(resources: Resources) -> None:
+    # GIVEN a batch already processed
+    events = mixed_events(60)
+    batch = kinesis_event([*records_for(events), kinesis_record("{bad", 999)])
+    first = process_batch(batch, resources.dependencies())
+    # WHEN Kinesis delivers it again
+    second = process_batch(batch, resources.dependencies())
+    # THEN nothing new is stored or counted; the poison record is quarantined again, same key
+    assert len(first.stored) == 60
+    assert second.stored == []
+    assert len(second.duplicates) == 60
+    assert second.failed == []
+    assert_matches_truth(resources, events)
+    s3 = resources.emulator.client("s3")
+    assert s3.list_objects_v2(Bucket=resources.bucket)["KeyCount"] == 1
+
+
+def test_overlapping_batches_and_producer_duplicates(resources: Resources) -> None:
+    # GIVEN events 0..89, delivered as 0..59 then 30..89 (a retry after a partial failure)
+    events = mixed_events(90)
+    records = records_for(events)
+    process_batch(kinesis_event(records[:60]), resources.dependencies())
+    process_batch(kinesis_event(records[30:]), resources.dependencies())
+    # AND a producer that re-sent 10 events (new stream positions, same eventIds), one of them
+    # twice inside the same batch
+    resent = [*events[5:15], events[5]]
+    outcome = process_batch(kinesis_event(records_for(resent, start=500)), resources.dependencies())
+    # THEN items and aggregates equal the truth of the 90 distinct events
+    assert outcome.stored == []
+    assert len(outcome.duplicates) == 11
+    assert_matches_truth(resources, events)
+
+
+def test_duplicate_event_ids_in_one_batch_are_stored_once(resources: Resources) -> None:
+    events = [purchase(eventId="same", amount=10)] * 3 + [purchase(eventId="other", amount=5)]
+    outcome = process_batch(kinesis_event(records_for(events)), resources.dependencies())
+    assert len(outcome.stored) == 2
+    assert len(outcome.duplicates) == 2
+    assert_matches_truth(resources, events)
+
+
+def test_concurrent_invocations_count_each_event_once(resources: Resources) -> None:
+    # GIVEN 4 invocations running at once over overlapping ranges of 150 events
+    events = mixed_events(150)
+    records = records_for(events)
+    slices = [records[0:100], records[50:150], records[0:150], records[25:125]]
+    outcomes: list[BatchOutcome] = []
+    barrier = threading.Barrier(len(slices))
+
+    def invoke(batch: list[dict[str, Any]]) -> None:
+        deps = resources.dependencies()  # each "invocation" has its own clients
+        barrier.wait()
+        outcomes.append(process_batch(kinesis_event(batch), deps))
+
+    threads = [threading.Thread(target=invoke, args=(s,)) for s in slices]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # THEN exactly 150 were newly stored across all of them, and the tables match the truth
+    assert len(outcomes) == len(slices)
+    assert sum(len(o.stored) for o in outcomes) == 150
+    assert all(o.failed == [] for o in outcomes)
+    assert_matches_truth(resources, events)
+
+
+def test_events_spanning_minutes_fold_into_their_own_minutes(resources: Resources) -> None:
+    events = mixed_events(40, minute="2025-01-01T12:00") + mixed_events(
+        40, start=40, minute="2025-01-01T12:01"
+    )
+    outcome = process_batch(kinesis_event(records_for(events)), resources.dependencies())
+    assert len(outcome.stored) == 80
+    assert_matches_truth(resources, events)
+    items = actual_items(resources.emulator.client("dynamodb"), resources.aggregates_table)
+    assert {i["minute"]["S"] for i in items} == {"2025-01-01T12:00Z", "2025-01-01T12:01Z"}
