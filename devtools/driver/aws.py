@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from devtools.driver.exceptions import (
     DestinationError,
@@ -191,6 +191,10 @@ def read_mapping(lambda_client: LambdaClient, mapping_uuid: str) -> Mapping[str,
     """GetEventSourceMapping as a plain dict."""
     try:
         return dict(lambda_client.get_event_source_mapping(UUID=mapping_uuid))
+    except ParamValidationError as exc:
+        raise MappingNotFoundError(
+            f"event source mapping {mapping_uuid!r} not found: not a mapping UUID"
+        ) from exc
     except ClientError as exc:
         if _error_code(exc) == "ResourceNotFoundException":
             raise MappingNotFoundError(

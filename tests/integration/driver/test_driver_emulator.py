@@ -1,0 +1,184 @@
+"""The driver against MiniStack: real stream, real Invoke of deployed test functions, real SQS."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from typing import Any
+
+import pytest
+
+from tests.integration.driver.conftest import PipelineFactory
+
+pytestmark = pytest.mark.emulator
+
+
+def test_delivers_every_record_once_in_order_per_key_with_parallelization(
+    pipeline: PipelineFactory, run_driver: Any
+) -> None:
+    # GIVEN 2 shards, ParallelizationFactor 3, BatchSize 10, and 300 records over 12 keys
+    p = pipeline("record_ok", shards=2, ParallelizationFactor=3, BatchSize=10)
+    driver = run_driver(p)
+    p.put([(f"user-{i % 12}", {"n": i}) for i in range(300)])
+    # WHEN the driver drains the stream
+    status = p.wait_drained()
+    driver.close()
+    # THEN every record was delivered exactly once
+    delivered = p.delivered_ok()
+    assert sorted(r["data"]["n"] for r in delivered) == list(range(300))
+    # ... in put order per partition key
+    per_key: dict[str, list[int]] = defaultdict(list)
+    for record in delivered:
+        per_key[record["key"]].append(record["data"]["n"])
+    for values in per_key.values():
+        assert values == sorted(values)
+    # ... in batches of at most 10, each from one shard, in AWS's event shape
+    for invocation in p.invocations():
+        assert 1 <= len(invocation["records"]) <= 10
+        assert len({r["shard"] for r in invocation["records"]}) == 1
+        assert invocation["source"] == p.stream_arn
+        assert invocation["event_keys"] == sorted(
+            [
+                "awsRegion",
+                "eventID",
+                "eventName",
+                "eventSource",
+                "eventSourceARN",
+                "eventVersion",
+                "invokeIdentityArn",
+                "kinesis",
+            ]
+        )
+    # ... and the status shows the mapping as deployed and per-shard counters
+    assert status.config["ParallelizationFactor"] == 3
+    assert sum(s.records_delivered for s in status.shards) == 300
+    assert status.invocations.function_errors == 0
+
+
+def test_poison_record_is_bisected_out_and_its_invocation_record_sent_to_sqs(
+    pipeline: PipelineFactory, run_driver: Any
+) -> None:
+    # GIVEN a function raising on poison, bisect on, 1 retry, SQS on-failure destination
+    p = pipeline(
+        "raise_on_poison",
+        BatchSize=8,
+        BisectBatchOnFunctionError=True,
+        MaximumRetryAttempts=1,
+    )
+    # ... and 8 records already in the stream, the 6th one poison
+    answers = p.put([("k", {"n": i, "poison": i == 5}) for i in range(8)])
+    # WHEN the driver runs
+    driver = run_driver(p)
+    status = p.wait_drained()
+    driver.close()
+    # THEN the seven good records were delivered, the shard moved past the poison one
+    assert sorted(r["data"]["n"] for r in p.delivered_ok()) == [0, 1, 2, 3, 4, 6, 7]
+    # ... and the queue got AWS's invocation record for exactly the poison record
+    (message,) = p.queue_messages(1)
+    poison_seq = answers[5]["SequenceNumber"]
+    assert message["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert message["requestContext"]["approximateInvokeCount"] >= 2
+    assert message["requestContext"]["functionArn"].endswith(f":function:{p.name}")
+    assert message["responseContext"]["functionError"] == "Unhandled"
+    assert message["responseContext"]["statusCode"] == 200
+    assert message["version"] == "1.0"
+    info = message["KinesisBatchInfo"]
+    assert info["startSequenceNumber"] == info["endSequenceNumber"] == poison_seq
+    assert info["batchSize"] == 1
+    assert info["shardId"] == answers[5]["ShardId"]
+    assert info["streamArn"] == p.stream_arn
+    shard = status.shards[0]
+    assert shard.records_to_destination == 1
+    assert status.invocations.function_errors >= 4  # 8, 4, 2, 1 (+1 retry) all raised
+
+
+def test_partial_batch_response_retries_from_the_lowest_failure_until_exhausted(
+    pipeline: PipelineFactory, run_driver: Any
+) -> None:
+    # GIVEN ReportBatchItemFailures, 2 retries, and a function reporting record 3 of 6
+    p = pipeline(
+        "report_poison",
+        BatchSize=6,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+        MaximumRetryAttempts=2,
+    )
+    answers = p.put([("k", {"n": i, "poison": i == 3}) for i in range(6)])
+    # WHEN the driver runs
+    driver = run_driver(p)
+    p.wait_drained()
+    driver.close()
+    # THEN the first invocation had 6 records, each retry started at the failed record
+    invocations = p.invocations()
+    assert [len(i["records"]) for i in invocations] == [6, 3, 3]
+    # ... and after 2 retries the remaining 3 went to the destination
+    (message,) = p.queue_messages(1)
+    assert message["KinesisBatchInfo"]["startSequenceNumber"] == answers[3]["SequenceNumber"]
+    assert message["KinesisBatchInfo"]["endSequenceNumber"] == answers[5]["SequenceNumber"]
+    assert message["requestContext"]["approximateInvokeCount"] == 3
+    assert "functionError" not in message["responseContext"]
+
+
+def test_batching_window_holds_a_small_batch_until_it_expires(
+    pipeline: PipelineFactory, run_driver: Any
+) -> None:
+    # GIVEN a 1 s batching window and BatchSize 100
+    p = pipeline("record_ok", BatchSize=100, MaximumBatchingWindowInSeconds=1)
+    driver = run_driver(p)
+    time.sleep(0.3)  # the driver is reading
+    # WHEN three records are put
+    put_at = time.monotonic()
+    p.put([("k", {"n": i}) for i in range(3)])
+    p.wait_drained()
+    waited = time.monotonic() - put_at
+    driver.close()
+    # THEN they arrive together, after about the window (not at once)
+    assert [len(i["records"]) for i in p.invocations()] == [3]
+    assert 0.9 <= waited <= 2.5
+
+
+def test_reshard_children_are_read_after_their_parent(
+    pipeline: PipelineFactory, run_driver: Any
+) -> None:
+    # GIVEN a running driver that delivered records of the single shard
+    p = pipeline("record_ok", BatchSize=10)
+    driver = run_driver(p)
+    p.put([(f"k{i}", {"n": i}) for i in range(20)])
+    p.wait_drained()
+    # WHEN the shard is split and records go to the children
+    kinesis = p.emulator.client("kinesis")
+    kinesis.split_shard(
+        StreamARN=p.stream_arn,
+        ShardToSplit="shardId-000000000000",
+        NewStartingHashKey=str(2**127),
+    )
+    p.last_sequences.clear()
+    answers = p.put([(f"k{i}", {"n": i}) for i in range(20, 60)])
+    status = p.wait_drained()
+    driver.close()
+    # THEN both children were discovered and every record was delivered once
+    assert {a["ShardId"] for a in answers} == {"shardId-000000000001", "shardId-000000000002"}
+    assert sorted(r["data"]["n"] for r in p.delivered_ok()) == list(range(60))
+    parent = status.shard("shardId-000000000000")
+    assert parent is not None
+    assert parent.phase == "finished"
+
+
+def test_overrides_supply_settings_the_emulator_did_not_keep(
+    pipeline: PipelineFactory, run_driver: Any
+) -> None:
+    # GIVEN a deployed mapping without retry limits (the emulator's BatchSize default is 10)
+    p = pipeline("raise_on_poison", BatchSize=4, DestinationConfig={})
+    # ... and overrides from the synthesized template
+    overrides = {
+        "MaximumRetryAttempts": 0,
+        "DestinationConfig": {"OnFailure": {"Destination": p.queue_arn}},
+    }
+    p.put([("k", {"n": 0, "poison": True})])
+    # WHEN the driver runs with them
+    driver = run_driver(p, overrides)
+    status = p.wait_drained()
+    driver.close()
+    # THEN they are applied (one invocation, then the queue) and reported
+    assert len(p.invocations()) == 1
+    assert len(p.queue_messages(1)) == 1
+    assert set(status.config["Overridden"]) == {"MaximumRetryAttempts", "DestinationConfig"}
