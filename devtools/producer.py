@@ -103,6 +103,37 @@ def batches(records: Sequence[OutgoingRecord]) -> Iterator[list[int]]:
         yield current
 
 
+def backoff_seconds(attempt: int) -> float:
+    """Delay before retry `attempt + 1`: exponential like the AWS SDKs, capped."""
+    return float(min(MAX_BACKOFF_SECONDS, BASE_BACKOFF_SECONDS * 2 ** (attempt - 1)))
+
+
+def split_response(
+    pending: Sequence[int], entries: Sequence[Mapping[str, Any]], attempt: int
+) -> tuple[list[PutResult], list[int], list[str]]:
+    """PutRecords answers entry by entry in request order: the successes, failed indexes, errors.
+
+    A failed entry carries ErrorCode (ProvisionedThroughputExceededException, InternalFailure,
+    KMS*) instead of ShardId/SequenceNumber; only those entries are sent again.
+    """
+    if len(entries) != len(pending):
+        raise ProducerError(
+            f"PutRecords answered {len(entries)} entries for {len(pending)} records"
+        )
+    succeeded: list[PutResult] = []
+    failed: list[int] = []
+    errors: list[str] = []
+    for index, entry in zip(pending, entries, strict=True):
+        if entry.get("ErrorCode"):
+            failed.append(index)
+            errors.append(f"{entry.get('ErrorCode')}: {entry.get('ErrorMessage', '')}")
+        else:
+            succeeded.append(
+                PutResult(index, str(entry["ShardId"]), str(entry["SequenceNumber"]), attempt)
+            )
+    return succeeded, failed, errors
+
+
 def put_records(
     kinesis: KinesisClient,
     stream_name: str,
@@ -129,16 +160,9 @@ def put_records(
             ]
             response = kinesis.put_records(StreamName=stream_name, Records=entries)
             requests += 1
-            failed: list[int] = []
-            errors: list[str] = []
-            for index, entry in zip(pending, response["Records"], strict=True):
-                if "ErrorCode" in entry and entry.get("ErrorCode"):
-                    failed.append(index)
-                    errors.append(f"{entry.get('ErrorCode')}: {entry.get('ErrorMessage', '')}")
-                else:
-                    results[index] = PutResult(
-                        index, entry["ShardId"], entry["SequenceNumber"], attempt
-                    )
+            succeeded, failed, errors = split_response(pending, response["Records"], attempt)
+            for result in succeeded:
+                results[result.index] = result
             if failed and attempt >= max_attempts:
                 raise ProducerError(
                     f"{len(failed)} of {len(records)} records still failed after {attempt} "
@@ -147,7 +171,7 @@ def put_records(
             if failed:
                 retried += len(failed)
                 # exponential backoff like the AWS SDKs, capped
-                sleep(min(MAX_BACKOFF_SECONDS, BASE_BACKOFF_SECONDS * 2 ** (attempt - 1)))
+                sleep(backoff_seconds(attempt))
             pending = failed
     return PutSummary(
         results=tuple(results[i] for i in range(len(records))),

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 import click
+from botocore.exceptions import EndpointConnectionError
 
 from devtools.cli.context import DEFAULT_REGION, Settings
 from devtools.cli.deploy import deploy
@@ -35,6 +36,13 @@ class DevtoolsGroup(click.Group):
             raise
         except UserError as exc:
             _terminal(ctx).error(str(exc))
+            ctx.exit(EXIT_USER_ERROR)
+        except EndpointConnectionError as exc:
+            # nothing listens there: the emulator is down or the endpoint is wrong
+            _terminal(ctx).error(
+                f"cannot reach {exc.kwargs.get('endpoint_url', 'the endpoint')}: is the emulator "
+                "running? (`devtools up`, or check --endpoint-url / AWS_ENDPOINT_URL)"
+            )
             ctx.exit(EXIT_USER_ERROR)
         except KeyboardInterrupt:
             _terminal(ctx).error("interrupted")
