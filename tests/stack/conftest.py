@@ -29,6 +29,12 @@ class Synthesized:
     def resources(self, resource_type: str) -> dict[str, Any]:
         return dict(self.template.find_resources(resource_type))
 
+    def logical_id(self, resource_type: str, prefix: str) -> str:
+        """The one logical id of `resource_type` starting with `prefix` (CDK appends a hash)."""
+        ids = [i for i in self.resources(resource_type) if i.startswith(prefix)]
+        assert len(ids) == 1, ids
+        return ids[0]
+
 
 def synthesize(outdir: Path, context: Mapping[str, Any] | None = None) -> Synthesized:
     """Build the app like `python -m stack.app` does, with `context`, into `outdir`."""

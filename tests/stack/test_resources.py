@@ -89,13 +89,6 @@ def test_function_defaults(default_stack: Synthesized) -> None:
     default_stack.template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 30})
 
 
-def logical_id(synth: Synthesized, resource_type: str, prefix: str) -> str:
-    """The one logical id of `resource_type` starting with `prefix` (CDK appends a hash)."""
-    ids = [i for i in synth.resources(resource_type) if i.startswith(prefix)]
-    assert len(ids) == 1, ids
-    return ids[0]
-
-
 def test_function_environment_is_the_contract(default_stack: Synthesized) -> None:
     # GIVEN the environment the processor reads (docs/contracts.md)
     variables = Capture()
@@ -106,13 +99,13 @@ def test_function_environment_is_the_contract(default_stack: Synthesized) -> Non
     # THEN exactly these variables, wired to the right resources
     assert env == {
         "RESULTS_TABLE_NAME": {
-            "Ref": logical_id(default_stack, "AWS::DynamoDB::Table", "StorageResults")
+            "Ref": default_stack.logical_id("AWS::DynamoDB::Table", "StorageResults")
         },
         "AGGREGATES_TABLE_NAME": {
-            "Ref": logical_id(default_stack, "AWS::DynamoDB::Table", "StorageAggregates")
+            "Ref": default_stack.logical_id("AWS::DynamoDB::Table", "StorageAggregates")
         },
         "QUARANTINE_BUCKET_NAME": {
-            "Ref": logical_id(default_stack, "AWS::S3::Bucket", "QuarantineBucket")
+            "Ref": default_stack.logical_id("AWS::S3::Bucket", "QuarantineBucket")
         },
         "RESULT_TTL_DAYS": "30",
         "ENVIRONMENT": "dev",
@@ -123,9 +116,9 @@ def test_function_environment_is_the_contract(default_stack: Synthesized) -> Non
 
 
 def test_event_source_mapping_defaults(default_stack: Synthesized) -> None:
-    queue = logical_id(default_stack, "AWS::SQS::Queue", "ProcessorFailureQueue")
-    stream = logical_id(default_stack, "AWS::Kinesis::Stream", "IngestStream")
-    function = logical_id(default_stack, "AWS::Lambda::Function", "ProcessorFunction")
+    queue = default_stack.logical_id("AWS::SQS::Queue", "ProcessorFailureQueue")
+    stream = default_stack.logical_id("AWS::Kinesis::Stream", "IngestStream")
+    function = default_stack.logical_id("AWS::Lambda::Function", "ProcessorFunction")
     default_stack.template.has_resource_properties(
         "AWS::Lambda::EventSourceMapping",
         {
@@ -149,11 +142,11 @@ def test_mapping_is_created_after_the_role_policy(default_stack: Synthesized) ->
     # AWS validates the role's Kinesis permissions when the mapping is created.
     mapping = default_stack.resources("AWS::Lambda::EventSourceMapping")
     (depends_on,) = (r["DependsOn"] for r in mapping.values())
-    assert logical_id(default_stack, "AWS::IAM::Policy", "ProcessorRoleDefaultPolicy") in depends_on
+    assert default_stack.logical_id("AWS::IAM::Policy", "ProcessorRoleDefaultPolicy") in depends_on
 
 
 def test_failure_queue_is_encrypted_ssl_only_and_keeps_14_days(default_stack: Synthesized) -> None:
-    queue = logical_id(default_stack, "AWS::SQS::Queue", "ProcessorFailureQueue")
+    queue = default_stack.logical_id("AWS::SQS::Queue", "ProcessorFailureQueue")
     default_stack.template.has_resource_properties(
         "AWS::SQS::Queue", {"SqsManagedSseEnabled": True, "MessageRetentionPeriod": 1209600}
     )
@@ -225,7 +218,7 @@ def test_aggregates_table(default_stack: Synthesized) -> None:
 
 
 def test_quarantine_bucket(default_stack: Synthesized) -> None:
-    bucket = logical_id(default_stack, "AWS::S3::Bucket", "QuarantineBucket")
+    bucket = default_stack.logical_id("AWS::S3::Bucket", "QuarantineBucket")
     default_stack.template.has_resource(
         "AWS::S3::Bucket",
         {
@@ -279,7 +272,7 @@ def test_quarantine_bucket(default_stack: Synthesized) -> None:
 def test_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use(
     default_stack: Synthesized,
 ) -> None:
-    key = logical_id(default_stack, "AWS::KMS::Key", "MonitoringTopicKey")
+    key = default_stack.logical_id("AWS::KMS::Key", "MonitoringTopicKey")
     default_stack.template.has_resource_properties(
         "AWS::SNS::Topic", {"KmsMasterKeyId": {"Fn::GetAtt": [key, "Arn"]}}
     )
@@ -330,7 +323,7 @@ def _alarms(synth: Synthesized) -> dict[str, dict[str, Any]]:
 
 
 def test_alarms_are_plain_metric_alarms_to_the_topic(default_stack: Synthesized) -> None:
-    topic = logical_id(default_stack, "AWS::SNS::Topic", "MonitoringAlarmTopic")
+    topic = default_stack.logical_id("AWS::SNS::Topic", "MonitoringAlarmTopic")
     alarms = _alarms(default_stack)
     expected = {
         "LambdaErrors": ("AWS/Lambda", "Errors", "Sum", 1, "GreaterThanOrEqualToThreshold"),
@@ -369,8 +362,8 @@ def test_alarms_are_plain_metric_alarms_to_the_topic(default_stack: Synthesized)
 
 def test_alarm_dimensions_point_at_the_pipeline(default_stack: Synthesized) -> None:
     alarms = _alarms(default_stack)
-    function = logical_id(default_stack, "AWS::Lambda::Function", "ProcessorFunction")
-    results = logical_id(default_stack, "AWS::DynamoDB::Table", "StorageResults")
+    function = default_stack.logical_id("AWS::Lambda::Function", "ProcessorFunction")
+    results = default_stack.logical_id("AWS::DynamoDB::Table", "StorageResults")
     assert alarms["LambdaErrors"]["Dimensions"] == [
         {"Name": "FunctionName", "Value": {"Ref": function}}
     ]
@@ -423,8 +416,8 @@ def test_outputs_have_stable_ids(default_stack: Synthesized) -> None:
         "DashboardName", "ProcessorFunctionName", "ProcessorLogGroupName",
         "EventSourceMappingId", "PutRecordExample", "ScanExample",
     }  # fmt: skip
-    stream = logical_id(default_stack, "AWS::Kinesis::Stream", "IngestStream")
-    mapping = logical_id(default_stack, "AWS::Lambda::EventSourceMapping", "Processor")
+    stream = default_stack.logical_id("AWS::Kinesis::Stream", "IngestStream")
+    mapping = default_stack.logical_id("AWS::Lambda::EventSourceMapping", "Processor")
     assert outputs["StreamName"]["Value"] == {"Ref": stream}
     assert outputs["StreamArn"]["Value"] == {"Fn::GetAtt": [stream, "Arn"]}
     assert outputs["EventSourceMappingId"]["Value"] == {"Fn::GetAtt": [mapping, "Id"]}
@@ -432,7 +425,7 @@ def test_outputs_have_stable_ids(default_stack: Synthesized) -> None:
 
 def test_example_commands_are_ready_to_paste(default_stack: Synthesized) -> None:
     outputs = default_stack.template.to_json()["Outputs"]
-    stream = logical_id(default_stack, "AWS::Kinesis::Stream", "IngestStream")
+    stream = default_stack.logical_id("AWS::Kinesis::Stream", "IngestStream")
     put = outputs["PutRecordExample"]["Value"]["Fn::Join"][1]
     assert put[0] == "aws kinesis put-record --stream-name "
     assert put[1] == {"Ref": stream}
