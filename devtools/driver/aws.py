@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
@@ -39,12 +40,40 @@ def _epoch(value: Any) -> float:
     return float(value)
 
 
+_RAW_RECORDS = "DriverRawRecords"
+
+
+def _keep_raw_records(
+    response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any
+) -> None:
+    """botocore hook: hand GetRecords' records over as JSON, skipping botocore's parser.
+
+    botocore's shape parser costs ~0.1 ms per record (a second per 10,000-record answer) and
+    base64-decodes data the event needs base64-encoded again. Errors are left to botocore.
+    """
+    if response_dict.get("status_code") != 200:
+        return
+    try:
+        body = json.loads(response_dict["body"])
+    except (ValueError, TypeError, KeyError):
+        return  # not JSON (CBOR?): botocore parses it as usual
+    if not isinstance(body, dict):
+        return
+    customized_response_dict[_RAW_RECORDS] = body.get("Records") or []
+    body["Records"] = []
+    response_dict["body"] = json.dumps(body).encode()
+
+
 class KinesisSource:
-    """RecordSource over a Kinesis client, addressing the stream by ARN."""
+    """RecordSource over a Kinesis client, addressing the stream by ARN.
+
+    Registers a hook on the client it is given so GetRecords skips botocore's record parsing.
+    """
 
     def __init__(self, kinesis: KinesisClient, stream_arn: str) -> None:
         self._kinesis = kinesis
         self._stream_arn = stream_arn
+        kinesis.meta.events.register("before-parse.kinesis.GetRecords", _keep_raw_records)
 
     def list_shards(self) -> list[ShardInfo]:
         shards: list[ShardInfo] = []
@@ -99,17 +128,30 @@ class KinesisSource:
             if code == "ResourceNotFoundException":
                 raise ShardGoneError(f"{shard_id}: {exc}") from exc
             raise
-        records = [
-            StreamRecord(
-                shard_id=shard_id,
-                sequence_number=raw["SequenceNumber"],
-                partition_key=raw["PartitionKey"],
-                # boto3 decodes the blob; the event carries it base64-encoded again.
-                data_base64=_b64(raw["Data"]),
-                arrival=_epoch(raw["ApproximateArrivalTimestamp"]),
-            )
-            for raw in answer.get("Records", [])
-        ]
+        raw_records = cast(dict[str, Any], answer).get(_RAW_RECORDS)
+        if raw_records is not None:
+            records = [
+                StreamRecord(
+                    shard_id=shard_id,
+                    sequence_number=raw["SequenceNumber"],
+                    partition_key=raw["PartitionKey"],
+                    data_base64=raw["Data"],  # still base64, as the event wants it
+                    arrival=float(raw["ApproximateArrivalTimestamp"]),
+                )
+                for raw in raw_records
+            ]
+        else:
+            records = [
+                StreamRecord(
+                    shard_id=shard_id,
+                    sequence_number=parsed["SequenceNumber"],
+                    partition_key=parsed["PartitionKey"],
+                    # boto3 decoded the blob; the event carries it base64-encoded again.
+                    data_base64=_b64(parsed["Data"]),
+                    arrival=_epoch(parsed["ApproximateArrivalTimestamp"]),
+                )
+                for parsed in answer.get("Records", [])
+            ]
         return ReadResult(
             records=records,
             next_iterator=answer.get("NextShardIterator"),

@@ -66,7 +66,9 @@ class EngineOptions:
     invoke_error_backoff_seconds: float = 0.5
     destination_retry_seconds: float = 1.0
     source_error_backoff_seconds: float = 1.0
-    status_interval_seconds: float = 1.0
+    status_interval_seconds: float = 1.0  # status.json refresh when nothing moves
+    status_min_interval_seconds: float = 0.1  # and at most this often while records move
+    read_batches_ahead: int = 2  # GetRecords limit: this many batches per lane (min 500)
     retry_backoff_base_seconds: float = 0.05
     retry_backoff_max_seconds: float = 2.0
     recent_durations: int = 500
@@ -177,6 +179,8 @@ class Engine:
         self._resumed = False
         self._next_refresh = 0.0
         self._next_status = 0.0
+        self._last_status = float("-inf")
+        self._status_due = False
         self._dirty = False
         self._state = "starting"
         self._last_error: str | None = None
@@ -256,14 +260,15 @@ class Engine:
                 worked = True
         if self._dirty:
             self._save_checkpoints()
-            self._write_status(force=True)
-        else:
-            self._write_status(force=False)
+            self._status_due = True
+        self._write_status(force=False)
         return worked
 
     def next_due(self) -> float:
         """The monotonic time something becomes due without outside input."""
         due = [self._next_refresh, self._next_status]
+        if self._status_due:
+            due.append(self._last_status + self.options.status_min_interval_seconds)
         for run in self._shards.values():
             if run.phase == ACTIVE:
                 due.append(run.next_poll_at)
@@ -405,8 +410,10 @@ class Engine:
         room = self.options.max_buffered_records - run.open_count()
         if room <= 0 or now < run.next_poll_at:
             return False
+        # Parsing a 10,000-record answer stalls dispatching for a second: read in bites.
+        bite = max(500, self.options.read_batches_ahead * self.config.batch_size * len(run.lanes))
         try:
-            batch = run.reader.read(room)
+            batch = run.reader.read(min(room, bite))
         except Exception as exc:  # emulator unreachable: keep state, try later
             self._source_error(f"GetRecords on {run.shard_id} failed: {type(exc).__name__}: {exc}")
             run.next_poll_at = now + self.options.source_error_backoff_seconds
@@ -606,9 +613,18 @@ class Engine:
         self._dirty = False
 
     def _write_status(self, *, force: bool) -> None:
+        """Write on demand, after progress (at most every `status_min_interval_seconds`), or
+        every `status_interval_seconds` for the lag figures."""
         now = self.ports.clock.monotonic()
-        if self.ports.status_sink is None or (not force and now < self._next_status):
+        if self.ports.status_sink is None:
             return
+        due = now >= self._next_status or (
+            self._status_due and now >= self._last_status + self.options.status_min_interval_seconds
+        )
+        if not (force or due):
+            return
+        self._last_status = now
+        self._status_due = False
         self._next_status = now + self.options.status_interval_seconds
         self.ports.status_sink.write(self.snapshot())
 

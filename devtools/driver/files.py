@@ -9,15 +9,19 @@ from pathlib import Path
 from typing import Any
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Readers see the old or the new document, never a torn one, even if we are killed."""
+def write_json_atomic(path: Path, data: Any, *, durable: bool = True) -> None:
+    """Readers see the old or the new document, never a torn one, even if we are killed.
+
+    `durable` also fsyncs, so the document survives a machine crash, not only a killed process.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=1, sort_keys=True)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)

@@ -126,4 +126,5 @@ class FileStatusSink:
         self.path = Path(state_dir) / STATUS_FILE
 
     def write(self, status: DriverStatus) -> None:
-        write_json_atomic(self.path, status.to_json())
+        # Status is rebuilt from the engine after a restart: no fsync needed on the hot path.
+        write_json_atomic(self.path, status.to_json(), durable=False)
