@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -43,16 +44,21 @@ class Settings:
         except (OSError, ValueError, KeyError):
             return f"http://127.0.0.1:{DEFAULT_PORT}"
 
-    def session(self) -> boto3.Session:
+    @cached_property
+    def _session(self) -> boto3.Session:
+        # one session for every client: each new session would reload the service models
         return boto3.Session(
             aws_access_key_id=DUMMY_ACCESS_KEY,
             aws_secret_access_key=DUMMY_SECRET_KEY,
             region_name=self.region,
         )
 
+    def session(self) -> boto3.Session:
+        return self._session
+
     def client(self, service: str) -> Any:
         """A boto3 client for the emulator (typed by the caller through boto3-stubs)."""
-        return self.session().client(service, endpoint_url=self.endpoint_url)  # type: ignore[call-overload]
+        return self._session.client(service, endpoint_url=self.endpoint_url)  # type: ignore[call-overload]
 
     def aws_env(self) -> dict[str, str]:
         """Environment for a child process (CDK CLI, driver) that must talk to the emulator."""

@@ -1,9 +1,9 @@
-"""The boto3 clients deploy verification needs, built once by the caller and passed in."""
+"""The boto3 clients deploy verification and status need, created on first use."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -18,36 +18,61 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 
-@dataclass(frozen=True)
 class AwsClients:
-    """One client per service the stack uses."""
+    """One client per service the stack uses, from a factory (service name -> boto3 client).
 
-    cloudformation: CloudFormationClient
-    kinesis: KinesisClient
-    dynamodb: DynamoDBClient
-    lambda_: LambdaClient
-    sqs: SQSClient
-    s3: S3Client
-    logs: CloudWatchLogsClient
-    sns: SNSClient
-    cloudwatch: CloudWatchClient
-    # no boto3-stubs for these two in the dev extras
-    iam: Any
-    kms: Any
+    Clients are created lazily: building one loads its service model, which is the slow part
+    of a short CLI command.
+    """
+
+    def __init__(self, factory: Callable[[str], Any]) -> None:
+        self._factory = factory
 
     @classmethod
     def build(cls, client: Callable[[str], Any]) -> AwsClients:
-        """From a factory such as `Settings.client` (service name -> boto3 client)."""
-        return cls(
-            cloudformation=client("cloudformation"),
-            kinesis=client("kinesis"),
-            dynamodb=client("dynamodb"),
-            lambda_=client("lambda"),
-            sqs=client("sqs"),
-            s3=client("s3"),
-            logs=client("logs"),
-            sns=client("sns"),
-            cloudwatch=client("cloudwatch"),
-            iam=client("iam"),
-            kms=client("kms"),
-        )
+        """From a factory such as `Settings.client`."""
+        return cls(client)
+
+    @cached_property
+    def cloudformation(self) -> CloudFormationClient:
+        return self._factory("cloudformation")  # type: ignore[no-any-return]
+
+    @cached_property
+    def kinesis(self) -> KinesisClient:
+        return self._factory("kinesis")  # type: ignore[no-any-return]
+
+    @cached_property
+    def dynamodb(self) -> DynamoDBClient:
+        return self._factory("dynamodb")  # type: ignore[no-any-return]
+
+    @cached_property
+    def lambda_(self) -> LambdaClient:
+        return self._factory("lambda")  # type: ignore[no-any-return]
+
+    @cached_property
+    def sqs(self) -> SQSClient:
+        return self._factory("sqs")  # type: ignore[no-any-return]
+
+    @cached_property
+    def s3(self) -> S3Client:
+        return self._factory("s3")  # type: ignore[no-any-return]
+
+    @cached_property
+    def logs(self) -> CloudWatchLogsClient:
+        return self._factory("logs")  # type: ignore[no-any-return]
+
+    @cached_property
+    def sns(self) -> SNSClient:
+        return self._factory("sns")  # type: ignore[no-any-return]
+
+    @cached_property
+    def cloudwatch(self) -> CloudWatchClient:
+        return self._factory("cloudwatch")  # type: ignore[no-any-return]
+
+    @cached_property
+    def iam(self) -> Any:  # no boto3-stubs for iam/kms in the dev extras
+        return self._factory("iam")
+
+    @cached_property
+    def kms(self) -> Any:
+        return self._factory("kms")
