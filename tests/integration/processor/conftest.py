@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import boto3
 import pytest
 
 from processor.batch import Dependencies
@@ -20,18 +20,25 @@ FAST_POLICY = RetryPolicy(max_attempts=4, base_delay=0.001, max_delay=0.005)
 
 @dataclass(frozen=True)
 class Resources:
-    """One test's results table, aggregates table and quarantine bucket."""
+    """One test's results table, aggregates table and quarantine bucket, and clients for them.
+
+    Building a boto3 client from a fresh session costs ~0.15 s, more than a batch: the clients
+    come from one session and are shared by the test (botocore clients are thread-safe).
+    Tests that inject faults pass their own clients.
+    """
 
     emulator: RunningEmulator
     results_table: str
     aggregates_table: str
     bucket: str
+    session: boto3.Session
+    dynamodb: Any
+    s3: Any
 
     def dependencies(self, policy: RetryPolicy = FAST_POLICY, **clients: Any) -> Dependencies:
-        """Dependencies with fresh clients (one set per thread in concurrency tests)."""
         return Dependencies(
-            dynamodb=clients.get("dynamodb") or self.emulator.client("dynamodb"),
-            s3=clients.get("s3") or self.emulator.client("s3"),
+            dynamodb=clients.get("dynamodb") or self.dynamodb,
+            s3=clients.get("s3") or self.s3,
             target=StoreTarget(self.results_table, self.aggregates_table),
             quarantine_bucket=self.bucket,
             ttl_days=30,
@@ -39,10 +46,11 @@ class Resources:
         )
 
 
-def create_resources(emulator: RunningEmulator) -> Resources:
+def create_resources(emulator: RunningEmulator, session: boto3.Session) -> Resources:
     """Tables with the schema of docs/contracts.md, and a bucket, under unique names."""
     suffix = uuid.uuid4().hex[:10]
-    dynamodb = emulator.client("dynamodb")
+    dynamodb = new_client(emulator, session, "dynamodb")
+    s3 = new_client(emulator, session, "s3")
     results, aggregates, bucket = f"results-{suffix}", f"aggregates-{suffix}", f"quar-{suffix}"
     dynamodb.create_table(
         TableName=results,
@@ -79,16 +87,20 @@ def create_resources(emulator: RunningEmulator) -> Resources:
         ],
         BillingMode="PAY_PER_REQUEST",
     )
-    emulator.client("s3").create_bucket(Bucket=bucket)
-    return Resources(emulator, results, aggregates, bucket)
+    s3.create_bucket(Bucket=bucket)
+    return Resources(emulator, results, aggregates, bucket, session, dynamodb, s3)
+
+
+def new_client(emulator: RunningEmulator, session: boto3.Session, service: str) -> Any:
+    """A client of its own (for fault hooks) from the shared session: cheap."""
+    return session.client(service, endpoint_url=emulator.endpoint_url)  # type: ignore[call-overload]
+
+
+@pytest.fixture(scope="session")
+def aws_session(emulator: RunningEmulator) -> boto3.Session:
+    return emulator.session()
 
 
 @pytest.fixture
-def resources(emulator: RunningEmulator) -> Resources:
-    return create_resources(emulator)
-
-
-@pytest.fixture
-def fresh_resources(emulator: RunningEmulator) -> Callable[[], Resources]:
-    """For tests (e.g. hypothesis) that need several independent sets."""
-    return lambda: create_resources(emulator)
+def resources(emulator: RunningEmulator, aws_session: boto3.Session) -> Resources:
+    return create_resources(emulator, aws_session)

@@ -31,7 +31,7 @@ def records_for(events: list[dict[str, Any]], start: int = 0) -> list[dict[str, 
 
 
 def assert_matches_truth(resources: Resources, events: list[dict[str, Any]]) -> None:
-    client = resources.emulator.client("dynamodb")
+    client = resources.dynamodb
     truth = expected(events)
     keys = actual_keys(client, resources.results_table)
     assert len(keys) == len(set(keys))
@@ -54,7 +54,7 @@ def test_mixed_batch_lands_in_both_tables_and_the_bucket(resources: Resources) -
     assert outcome.dynamodb_requests <= 5
     assert_matches_truth(resources, events)
     # AND a stored item carries the fields, derived fields and TTL
-    client = resources.emulator.client("dynamodb")
+    client = resources.dynamodb
     item = client.get_item(
         TableName=resources.results_table,
         Key={"eventId": {"S": "evt-000001"}, "timestamp": {"S": "2025-01-01T12:00:01.001Z"}},
@@ -71,7 +71,7 @@ def test_mixed_batch_lands_in_both_tables_and_the_bucket(resources: Resources) -
     )
     assert by_type["Count"] == 20
     # AND each poison record is in the bucket under its reason, with its original bytes
-    s3 = resources.emulator.client("s3")
+    s3 = resources.s3
     listed = s3.list_objects_v2(Bucket=resources.bucket, Prefix="quarantine/")["Contents"]
     assert sorted(o["Key"].split("/")[1] for o in listed) == sorted(r for _, r in POISON)
     for offset, (_, reason) in enumerate(POISON):
@@ -100,7 +100,7 @@ def test_redelivered_batch_changes_nothing(resources: Resources) -> None:
     assert len(second.duplicates) == 60
     assert second.failed == []
     assert_matches_truth(resources, events)
-    s3 = resources.emulator.client("s3")
+    s3 = resources.s3
     assert s3.list_objects_v2(Bucket=resources.bucket)["KeyCount"] == 1
 
 
@@ -160,5 +160,5 @@ def test_events_spanning_minutes_fold_into_their_own_minutes(resources: Resource
     outcome = process_batch(kinesis_event(records_for(events)), resources.dependencies())
     assert len(outcome.stored) == 80
     assert_matches_truth(resources, events)
-    items = actual_items(resources.emulator.client("dynamodb"), resources.aggregates_table)
+    items = actual_items(resources.dynamodb, resources.aggregates_table)
     assert {i["minute"]["S"] for i in items} == {"2025-01-01T12:00Z", "2025-01-01T12:01Z"}

@@ -6,12 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ReadTimeoutError
 
 from processor.batch import process_batch
 from processor.retry import RetryPolicy
-from tests.integration.processor.conftest import Resources
+from tests.integration.processor.conftest import Resources, new_client
 from tests.integration.processor.truth import actual_aggregates, actual_keys, expected
 from tests.unit.processor.factories import kinesis_event, kinesis_record, mixed_events
 
@@ -22,7 +22,7 @@ Hook = Callable[..., Any]
 
 def error_response(code: str, message: str = "injected", **extra: Any) -> tuple[Any, Any]:
     """What a before-call hook returns to answer a request without sending it."""
-    http = AWSResponse("http://injected", 400, {}, None)
+    http = AWSResponse("http://injected", 400, HTTPHeaders(), None)
     return http, {"Error": {"Code": code, "Message": message}, **extra}
 
 
@@ -40,12 +40,17 @@ def fail_calls(
     return calls
 
 
+def fresh(resources: Resources, service: str) -> Any:
+    """A client of the test's own, so that its fault hooks touch nothing else."""
+    return new_client(resources.emulator, resources.session, service)
+
+
 def _service(client: Any) -> str:
     return str(client.meta.service_model.service_id.hyphenize())
 
 
 def assert_matches_truth(resources: Resources, events: list[dict[str, Any]]) -> None:
-    client = resources.emulator.client("dynamodb")
+    client = resources.dynamodb
     truth = expected(events)
     assert sorted(actual_keys(client, resources.results_table)) == sorted(truth.items)
     assert actual_aggregates(client, resources.aggregates_table) == truth.aggregates
@@ -54,7 +59,7 @@ def assert_matches_truth(resources: Resources, events: list[dict[str, Any]]) -> 
 def test_one_throttled_transaction_is_retried(resources: Resources) -> None:
     # GIVEN DynamoDB throttles the first TransactWriteItems request once
     events = mixed_events(100)
-    dynamodb = resources.emulator.client("dynamodb")
+    dynamodb = fresh(resources, "dynamodb")
     calls = fail_calls(
         dynamodb,
         "TransactWriteItems",
@@ -73,7 +78,7 @@ def test_one_throttled_transaction_is_retried(resources: Resources) -> None:
 
 def test_conflicting_transaction_is_retried(resources: Resources) -> None:
     events = mixed_events(20)
-    dynamodb = resources.emulator.client("dynamodb")
+    dynamodb = fresh(resources, "dynamodb")
     conflict = [{"Code": "None"}] * 5 + [{"Code": "TransactionConflict"}]
     fail_calls(
         dynamodb,
@@ -95,7 +100,7 @@ def test_throttling_beyond_the_budget_becomes_batch_item_failures(resources: Res
     # GIVEN every transaction after the first is throttled, more often than the budget allows
     events = mixed_events(150)
     records = [kinesis_record(e, i) for i, e in enumerate(events)]
-    dynamodb = resources.emulator.client("dynamodb")
+    dynamodb = fresh(resources, "dynamodb")
     fail_calls(
         dynamodb,
         "TransactWriteItems",
@@ -126,7 +131,7 @@ def test_throttling_beyond_the_budget_becomes_batch_item_failures(resources: Res
 def test_lost_response_after_commit_does_not_double_count(resources: Resources) -> None:
     # GIVEN the first transaction commits but its response is lost (read timeout)
     events = mixed_events(50)
-    dynamodb = resources.emulator.client("dynamodb")
+    dynamodb = fresh(resources, "dynamodb")
     lost: list[int] = []
 
     def drop_response(**_: Any) -> None:
@@ -149,7 +154,7 @@ def test_failed_extrema_update_is_repaired_by_redelivery(resources: Resources) -
     # GIVEN the load-time min/max update keeps failing
     events = mixed_events(30)
     records = [kinesis_record(e, i) for i, e in enumerate(events)]
-    dynamodb = resources.emulator.client("dynamodb")
+    dynamodb = fresh(resources, "dynamodb")
     fail_calls(dynamodb, "UpdateItem", lambda n: error_response("InternalServerError"))
     policy = RetryPolicy(max_attempts=2, base_delay=0.001, max_delay=0.002)
     outcome = process_batch(
@@ -174,7 +179,7 @@ def test_quarantine_outage_fails_only_the_poison_record(resources: Resources) ->
     events = mixed_events(5)
     records = [kinesis_record(e, i) for i, e in enumerate(events)]
     records.insert(2, kinesis_record("{bad", 77))
-    s3 = resources.emulator.client("s3")
+    s3 = fresh(resources, "s3")
     fail_calls(s3, "PutObject", lambda n: error_response("SlowDown") if n <= 10 else None)
     policy = RetryPolicy(max_attempts=2, base_delay=0.001, max_delay=0.002)
     outcome = process_batch(kinesis_event(records), resources.dependencies(policy, s3=s3))
