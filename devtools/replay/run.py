@@ -257,8 +257,9 @@ def _observe(
     log_lines = metrics.log_messages(
         clients.logs,
         target.log_group,
-        int(started.timestamp() * 1000) - 5000,
-        int(ended.timestamp() * 1000) + 5000,
+        # from the first put on: earlier lines belong to earlier runs
+        int(started.timestamp() * 1000),
+        int(ended.timestamp() * 1000) + 1000,
     )
     emitted = metrics.fold(log_lines)
 
