@@ -9,30 +9,35 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 
 from devtools.driver.aws import (
+    FunctionInfo,
     KinesisSource,
     LambdaInvoker,
     MessagingDestination,
     function_info,
     read_mapping,
 )
-from devtools.driver.config import mapping_config
+from devtools.driver.config import MappingConfig, mapping_config
 from devtools.driver.engine import Engine, EngineOptions, Ports
 from devtools.driver.exceptions import DriverError
 from devtools.driver.ports import SystemClock
 from devtools.driver.records import EventContext
 from devtools.driver.state import FileCheckpointStore
 from devtools.driver.status import FileStatusSink
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
 
 LOG_FILE = "driver.log"
 MAX_INVOKE_THREADS = 64
@@ -48,6 +53,7 @@ class DriverSettings:
     region: str
     mapping_uuid: str
     overrides: Mapping[str, Any] | None = None
+    mapping_refresh_seconds: float = 5.0  # how often a changed deployment is looked for
 
 
 def _session(region: str) -> boto3.Session:
@@ -60,19 +66,33 @@ def _session(region: str) -> boto3.Session:
     )
 
 
+def _clients(settings: DriverSettings) -> tuple[boto3.Session, LambdaClient]:
+    session = _session(settings.region)
+    control = Config(retries={"max_attempts": 3, "mode": "standard"})
+    return session, session.client("lambda", endpoint_url=settings.endpoint_url, config=control)
+
+
+def read_effective(
+    settings: DriverSettings, lambda_control: LambdaClient
+) -> tuple[MappingConfig, FunctionInfo]:
+    """The mapping as deployed with the overrides applied, and the function's settings."""
+    config = mapping_config(
+        read_mapping(lambda_control, settings.mapping_uuid), settings.overrides or None
+    )
+    return config, function_info(lambda_control, config.function_arn)
+
+
 def build_engine(
     settings: DriverSettings,
     executor: ThreadPoolExecutor,
     options: EngineOptions | None = None,
+    *,
+    effective: tuple[MappingConfig, FunctionInfo] | None = None,
 ) -> Engine:
     """Read the mapping as deployed, apply overrides, and wire the AWS adapters."""
-    session = _session(settings.region)
+    session, lambda_control = _clients(settings)
+    config, info = effective or read_effective(settings, lambda_control)
     control = Config(retries={"max_attempts": 3, "mode": "standard"})
-    lambda_control = session.client("lambda", endpoint_url=settings.endpoint_url, config=control)
-    config = mapping_config(
-        read_mapping(lambda_control, settings.mapping_uuid), settings.overrides or None
-    )
-    info = function_info(lambda_control, config.function_arn)
     # Invoke waits for the function: the read timeout must outlast the function's timeout, and
     # the driver does its own retries (botocore's would hide function errors' pacing).
     invoke_config = Config(
@@ -111,17 +131,60 @@ def build_engine(
     )
 
 
+def _watch_mapping(
+    settings: DriverSettings,
+    current: tuple[MappingConfig, FunctionInfo],
+    stop: threading.Event,
+    restart: threading.Event,
+) -> None:
+    """Set `restart` when the deployed mapping or function settings change (or on `stop`)."""
+    _, lambda_control = _clients(settings)
+    next_check = time.monotonic() + settings.mapping_refresh_seconds
+    while not restart.is_set():
+        if stop.wait(0.05):
+            break
+        if time.monotonic() < next_check:
+            continue
+        next_check = time.monotonic() + settings.mapping_refresh_seconds
+        try:
+            latest = read_effective(settings, lambda_control)
+        except Exception as exc:  # the emulator may be restarting: keep the current settings
+            logger.debug("mapping re-read failed: %s", exc)
+            continue
+        if latest != current:
+            logger.info("mapping or function settings changed: restarting the engine")
+            break
+    restart.set()
+
+
 def run(
     settings: DriverSettings, stop: threading.Event, options: EngineOptions | None = None
 ) -> None:
-    """Drive the mapping until `stop` is set (used in-process by tests and by `main`)."""
+    """Drive the mapping until `stop` is set (used in-process by tests and by `main`).
+
+    A change of the deployed mapping (a new `deploy`) restarts the engine from its checkpoints
+    with the new settings.
+    """
     with ThreadPoolExecutor(MAX_INVOKE_THREADS, thread_name_prefix="driver-invoke") as executor:
-        engine = build_engine(settings, executor, options)
-        try:
-            engine.run(stop)
-        except Exception as exc:
-            engine.fail(f"{type(exc).__name__}: {exc}")
-            raise
+        while not stop.is_set():
+            effective = read_effective(settings, _clients(settings)[1])
+            engine = build_engine(settings, executor, options, effective=effective)
+            restart = threading.Event()
+            watcher = threading.Thread(
+                target=_watch_mapping,
+                args=(settings, effective, stop, restart),
+                name="driver-mapping-watch",
+                daemon=True,
+            )
+            watcher.start()
+            try:
+                engine.run(restart)
+            except Exception as exc:
+                engine.fail(f"{type(exc).__name__}: {exc}")
+                raise
+            finally:
+                restart.set()
+                watcher.join()
 
 
 def _configure_logging(state_dir: Path) -> None:

@@ -174,6 +174,7 @@ def run_driver() -> Iterator[Callable[..., DriverThread]]:
             region=p.emulator.region,
             mapping_uuid=p.mapping_uuid,
             overrides=overrides,
+            mapping_refresh_seconds=0.3,
         )
         stop = threading.Event()
         errors: list[BaseException] = []

@@ -182,3 +182,51 @@ def test_overrides_supply_settings_the_emulator_did_not_keep(
     assert len(p.invocations()) == 1
     assert len(p.queue_messages(1)) == 1
     assert set(status.config["Overridden"]) == {"MaximumRetryAttempts", "DestinationConfig"}
+
+
+def test_a_redeployed_mapping_is_picked_up_without_losing_position(
+    pipeline: PipelineFactory, run_driver: Any
+) -> None:
+    # GIVEN a running driver with BatchSize 10 that delivered 20 records
+    p = pipeline("record_ok", BatchSize=10)
+    driver = run_driver(p)
+    p.put([("k", {"n": i}) for i in range(20)])
+    p.wait_drained()
+    # WHEN the mapping is updated to BatchSize 3 and more records arrive
+    p.emulator.client("lambda").update_event_source_mapping(UUID=p.mapping_uuid, BatchSize=3)
+    time.sleep(1.0)  # the driver re-reads the mapping every 0.3 s here
+    p.put([("k", {"n": i}) for i in range(20, 29)])
+    status = p.wait_drained()
+    driver.close()
+    # THEN the new records come in batches of 3, and nothing was delivered twice
+    sizes = [len(i["records"]) for i in p.invocations()]
+    assert sizes[-3:] == [3, 3, 3]
+    assert sorted(r["data"]["n"] for r in p.delivered_ok()) == list(range(29))
+    assert status.config["BatchSize"] == 3
+
+
+def test_on_failure_destination_can_be_an_sns_topic(
+    pipeline: PipelineFactory, run_driver: Any
+) -> None:
+    # GIVEN an SNS topic (with the queue subscribed, raw) as the on-failure destination
+    p = pipeline("raise_on_poison", BatchSize=2, MaximumRetryAttempts=0, DestinationConfig={})
+    sns = p.emulator.client("sns")
+    topic_arn = sns.create_topic(Name=f"{p.name}-failures")["TopicArn"]
+    sns.subscribe(
+        TopicArn=topic_arn,
+        Protocol="sqs",
+        Endpoint=p.queue_arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    p.emulator.client("lambda").update_event_source_mapping(
+        UUID=p.mapping_uuid, DestinationConfig={"OnFailure": {"Destination": topic_arn}}
+    )
+    answers = p.put([("k", {"n": 0, "poison": True})])
+    # WHEN the driver runs
+    driver = run_driver(p)
+    p.wait_drained()
+    driver.close()
+    # THEN the invocation record was published to the topic
+    (message,) = p.queue_messages(1)
+    assert message["KinesisBatchInfo"]["startSequenceNumber"] == answers[0]["SequenceNumber"]
+    assert message["requestContext"]["condition"] == "RetryAttemptsExhausted"
