@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from devtools.driver.exceptions import InvalidMappingError
+from devtools.driver.filtering import parse_filters
 
 # AWS's Kinesis defaults for settings a mapping may leave out.
 DEFAULT_BATCH_SIZE = 100
@@ -33,6 +34,7 @@ OVERRIDABLE_KEYS = frozenset(
         "MaximumRecordAgeInSeconds",
         "ParallelizationFactor",
         "DestinationConfig",
+        "FilterCriteria",
     }
 )
 
@@ -54,6 +56,8 @@ class MappingConfig:
     max_record_age_seconds: int = -1
     parallelization_factor: int = 1
     on_failure_destination: str | None = None
+    filters: tuple[dict[str, Any], ...] = field(default=())
+    unsupported: tuple[str, ...] = field(default=())  # settings present but not reproduced
     overridden: tuple[str, ...] = field(default=())
 
     @property
@@ -76,6 +80,8 @@ class MappingConfig:
             "MaximumRecordAgeInSeconds": self.max_record_age_seconds,
             "ParallelizationFactor": self.parallelization_factor,
             "OnFailureDestination": self.on_failure_destination,
+            "FilterPatterns": list(self.filters),
+            "Unsupported": list(self.unsupported),
             "Overridden": list(self.overridden),
         }
 
@@ -125,6 +131,14 @@ def _destination(value: Any) -> str | None:
     destination = on_failure.get("Destination")
     # An unresolved CloudFormation token (a dict) cannot be used; the deployed value wins then.
     return destination if isinstance(destination, str) and destination else None
+
+
+def _unsupported(merged: Mapping[str, Any]) -> tuple[str, ...]:
+    """Settings the driver does not reproduce (reported in the status, never silently)."""
+    found = []
+    if int(merged.get("TumblingWindowInSeconds") or 0) > 0:
+        found.append("TumblingWindowInSeconds")
+    return tuple(found)
 
 
 def merge_overrides(
@@ -211,5 +225,7 @@ def mapping_config(
             MAX_PARALLELIZATION_FACTOR,
         ),
         on_failure_destination=_destination(merged.get("DestinationConfig")),
+        filters=parse_filters(merged.get("FilterCriteria")),
+        unsupported=_unsupported(merged),
         overridden=changed,
     )

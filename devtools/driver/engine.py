@@ -17,6 +17,7 @@ from devtools.driver.batching import BatchRule, PendingRecord
 from devtools.driver.config import MappingConfig
 from devtools.driver.exceptions import DestinationError, DriverError, InvokeError
 from devtools.driver.failure_record import invocation_record
+from devtools.driver.filtering import keep
 from devtools.driver.policy import Chunk, RetryRule, decide, split_expired
 from devtools.driver.ports import (
     Clock,
@@ -125,6 +126,7 @@ class _ShardRun:
         self.records_delivered = 0
         self.records_to_destination = 0
         self.records_discarded = 0
+        self.records_filtered = 0
 
     @property
     def shard_id(self) -> str:
@@ -196,6 +198,8 @@ class Engine:
 
     def start(self) -> None:
         """Load checkpoints and discover shards."""
+        for setting in self.config.unsupported:
+            logger.warning("mapping setting %s is not reproduced by the driver", setting)
         saved = self.ports.checkpoints.load()
         if saved is not None and saved.mapping_uuid == self.config.uuid:
             self._saved = dict(saved.shards)
@@ -429,6 +433,17 @@ class Engine:
                 if run.mark_done(lane, [record]):
                     self._dirty = True
                 continue
+            if not keep(
+                record,
+                self.config.filters,
+                region=self.context.region,
+                stream_arn=self.context.stream_arn,
+            ):
+                # AWS drops filtered-out records before batching; they count as processed.
+                run.records_filtered += 1
+                run.mark_done(lane, [record])
+                self._dirty = True
+                continue
             lane.pending.append(PendingRecord(record, now))
         if batch.records:
             run.latest_sequence = batch.records[-1].sequence_number
@@ -650,6 +665,7 @@ class Engine:
                     records_delivered=run.records_delivered,
                     records_to_destination=run.records_to_destination,
                     records_discarded=run.records_discarded,
+                    records_filtered=run.records_filtered,
                     pending_records=run.open_count(),
                 )
             )

@@ -29,6 +29,7 @@ class ShardStatus:
     records_delivered: int = 0  # records finished successfully
     records_to_destination: int = 0  # records sent to the on-failure destination
     records_discarded: int = 0  # records dropped with no on-failure destination configured
+    records_filtered: int = 0  # records FilterCriteria kept from the function
     pending_records: int = 0  # read but not finished
 
     @classmethod
