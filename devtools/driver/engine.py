@@ -61,7 +61,7 @@ class InlineExecutor(Executor):
 class EngineOptions:
     """Pacing of the driver itself (not mapping settings)."""
 
-    idle_poll_seconds: float = 0.1  # GetRecords cadence of a shard that returned nothing
+    idle_poll_seconds: float = 0.2  # GetRecords cadence of a shard that returned nothing (AWS: 1 s)
     shard_refresh_seconds: float = 1.0  # ListShards cadence (reshard detection)
     max_buffered_records: int = 20_000  # per shard, read but unfinished
     invoke_error_backoff_seconds: float = 0.5
