@@ -5,36 +5,57 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from aws_cdk import App
-
-from stack.config import load_config
+from stack.config import config_from_mapping, load_config
 from stack.errors import StackError
-from stack.nag import add_nag_checks, is_nag_failure
-from stack.pipeline_stack import STACK_ID, RealTimeAnalyticsPipeline
+
+if TYPE_CHECKING:
+    from aws_cdk import App
+
+    from stack.pipeline_stack import RealTimeAnalyticsPipeline
+
+STACK_ID = "RealTimeAnalyticsPipeline"
+# Where the CDK CLI hands the context to the app (cx-api CONTEXT_ENV / overflow file).
+CONTEXT_ENV = "CDK_CONTEXT_JSON"
+CONTEXT_OVERFLOW_ENV = "CONTEXT_OVERFLOW_LOCATION_ENV"
 
 
 def build_app(app: App, *, context_keys: Sequence[str] = ()) -> RealTimeAnalyticsPipeline:
     """Build the stack on `app` from its context; raises ConfigError or BundlingError."""
+    from stack.pipeline_stack import RealTimeAnalyticsPipeline
+
     config = load_config(app.node.try_get_context, keys=list(context_keys))
     return RealTimeAnalyticsPipeline(app, STACK_ID, config=config, stack_name=STACK_ID)
 
 
-def cli_context_keys() -> list[str]:
-    """Context keys given by the CDK CLI (used only to catch misspelt options)."""
-    # CDK has no API that lists context keys; the CLI passes them all in CDK_CONTEXT_JSON.
-    try:
-        parsed = json.loads(os.environ.get("CDK_CONTEXT_JSON") or "{}")
-    except json.JSONDecodeError:
-        return []
-    return [key for key in parsed if isinstance(key, str)] if isinstance(parsed, dict) else []
+def cli_context(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The context the CDK CLI passed (cdk.json, cdk.context.json, --context), as App reads it."""
+    context: dict[str, Any] = {}
+    sources = [environ.get(CONTEXT_ENV) or "{}"]
+    overflow = environ.get(CONTEXT_OVERFLOW_ENV)
+    if overflow:
+        sources.append(Path(overflow).read_text(encoding="utf-8"))
+    for source in sources:
+        parsed = json.loads(source)
+        if isinstance(parsed, dict):
+            context.update(parsed)
+    return context
 
 
 def main() -> int:
-    app = App()
+    context = cli_context(os.environ)
     try:
-        build_app(app, context_keys=cli_context_keys())
+        # Validate before starting jsii (a Node process, seconds): bad options fail at once.
+        config_from_mapping(context)
+        from aws_cdk import App
+
+        from stack.nag import add_nag_checks, is_nag_failure
+
+        app = App()
+        build_app(app, context_keys=list(context))
     except StackError as exc:
         # Expected user errors: one line, no jsii stack trace.
         print(f"error: {exc}", file=sys.stderr)

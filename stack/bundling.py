@@ -89,8 +89,8 @@ def ensure_dependencies(
         last = (result.stderr.strip().splitlines() or ["no output"])[-1]
         raise BundlingError(
             f"cannot install {requirements.relative_to(requirements.parents[1])} for the Lambda "
-            f"asset (pip exit {result.returncode}: {last}); the package index is unreachable and "
-            f"{target} is not cached yet: run the synth once with network access"
+            f"asset (pip exit {result.returncode}: {last}) and nothing is cached in {target}: "
+            f"check network access to the package index and the pins, then synth again"
         )
     _prune(staging)
     (staging / _COMPLETE_MARKER).write_text(" ".join(command[3:]) + "\n")

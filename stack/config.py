@@ -24,6 +24,7 @@ class IntOption:
     """An integer context option: its key, default and inclusive range."""
 
     key: str
+    field: str
     default: int
     minimum: int
     maximum: int
@@ -37,23 +38,89 @@ class IntOption:
 # Ranges are the AWS service limits unless a comment says otherwise.
 INT_OPTIONS: tuple[IntOption, ...] = (
     # 500 is the default per-account shard quota in the large regions.
-    IntOption("kinesisShardCount", 2, 1, 500, "shards", "Kinesis shards"),
-    IntOption("kinesisRetentionPeriod", 24, 24, 8760, "hours", "Kinesis data retention"),
-    IntOption("lambdaMemorySize", 512, 128, 10240, "MB", "Lambda memory"),
-    IntOption("lambdaTimeout", 5, 1, 15, "minutes", "Lambda timeout"),
-    IntOption("lambdaBatchSize", 100, 1, 10000, "records", "event source mapping batch size"),
-    IntOption("lambdaMaxBatchingWindow", 5, 0, 300, "seconds", "maximum batching window"),
+    IntOption("kinesisShardCount", "kinesis_shard_count", 2, 1, 500, "shards", "Kinesis shards"),
+    IntOption(
+        "kinesisRetentionPeriod",
+        "kinesis_retention_hours",
+        24,
+        24,
+        8760,
+        "hours",
+        "Kinesis data retention",
+    ),
+    IntOption("lambdaMemorySize", "lambda_memory_mb", 512, 128, 10240, "MB", "Lambda memory"),
+    IntOption("lambdaTimeout", "lambda_timeout_minutes", 5, 1, 15, "minutes", "Lambda timeout"),
+    IntOption(
+        "lambdaBatchSize",
+        "lambda_batch_size",
+        100,
+        1,
+        10000,
+        "records",
+        "event source mapping batch size",
+    ),
+    IntOption(
+        "lambdaMaxBatchingWindow",
+        "lambda_max_batching_window_seconds",
+        5,
+        0,
+        300,
+        "seconds",
+        "maximum batching window",
+    ),
     # Ours. Up to 10 years of results; TTL deletes later items for free.
-    IntOption("resultTtlDays", 30, 1, 3650, "days", "results table item TTL"),
+    IntOption("resultTtlDays", "result_ttl_days", 30, 1, 3650, "days", "results table item TTL"),
     # AWS keeps 100 of the default 1,000 account concurrency unreserved.
-    IntOption("lambdaReservedConcurrency", 100, 1, 900, "executions", "reserved concurrency"),
-    IntOption("parallelizationFactor", 2, 1, 10, "batches per shard", "parallelization factor"),
+    IntOption(
+        "lambdaReservedConcurrency",
+        "lambda_reserved_concurrency",
+        100,
+        1,
+        900,
+        "executions",
+        "reserved concurrency",
+    ),
+    IntOption(
+        "parallelizationFactor",
+        "parallelization_factor",
+        2,
+        1,
+        10,
+        "batches per shard",
+        "parallelization factor",
+    ),
     # Bounded on purpose: -1 (retry until the record expires) would let a poison batch block a
     # shard for the whole retention period.
-    IntOption("maxRetryAttempts", 10, 0, 10000, "retries", "retries of a failed batch"),
-    IntOption("maxRecordAgeSeconds", 86400, 60, 604800, "seconds", "maximum record age"),
-    IntOption("logRetentionDays", 30, 1, 3653, "days", "function log retention"),
-    IntOption("quarantineExpiryDays", 90, 1, 3650, "days", "quarantined record expiry"),
+    IntOption(
+        "maxRetryAttempts",
+        "max_retry_attempts",
+        10,
+        0,
+        10000,
+        "retries",
+        "retries of a failed batch",
+    ),
+    IntOption(
+        "maxRecordAgeSeconds",
+        "max_record_age_seconds",
+        86400,
+        60,
+        604800,
+        "seconds",
+        "maximum record age",
+    ),
+    IntOption(
+        "logRetentionDays", "log_retention_days", 30, 1, 3653, "days", "function log retention"
+    ),
+    IntOption(
+        "quarantineExpiryDays",
+        "quarantine_expiry_days",
+        90,
+        1,
+        3650,
+        "days",
+        "quarantined record expiry",
+    ),
 )
 
 ENVIRONMENT_KEY = "environment"
@@ -85,23 +152,6 @@ class PipelineConfig:
     @property
     def is_production(self) -> bool:
         return self.environment.lower() in PRODUCTION_ENVIRONMENTS
-
-
-_FIELD_BY_KEY: Mapping[str, str] = {
-    "kinesisShardCount": "kinesis_shard_count",
-    "kinesisRetentionPeriod": "kinesis_retention_hours",
-    "lambdaMemorySize": "lambda_memory_mb",
-    "lambdaTimeout": "lambda_timeout_minutes",
-    "lambdaBatchSize": "lambda_batch_size",
-    "lambdaMaxBatchingWindow": "lambda_max_batching_window_seconds",
-    "resultTtlDays": "result_ttl_days",
-    "lambdaReservedConcurrency": "lambda_reserved_concurrency",
-    "parallelizationFactor": "parallelization_factor",
-    "maxRetryAttempts": "max_retry_attempts",
-    "maxRecordAgeSeconds": "max_record_age_seconds",
-    "logRetentionDays": "log_retention_days",
-    "quarantineExpiryDays": "quarantine_expiry_days",
-}
 
 
 def _parse_int(option: IntOption, raw: object) -> int:
@@ -180,9 +230,7 @@ def load_config(get: Callable[[str], Any], *, keys: object = None) -> PipelineCo
     values: dict[str, Any] = {}
     for option in INT_OPTIONS:
         raw = get(option.key)
-        values[_FIELD_BY_KEY[option.key]] = (
-            option.default if raw is None else _parse_int(option, raw)
-        )
+        values[option.field] = option.default if raw is None else _parse_int(option, raw)
     _check_log_retention(values["log_retention_days"])
     raw_env = get(ENVIRONMENT_KEY)
     values["environment"] = ENVIRONMENT_DEFAULT if raw_env is None else _parse_environment(raw_env)

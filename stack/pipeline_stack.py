@@ -15,7 +15,6 @@ from stack.processing import ProcessorTargets, StreamProcessor, processor_code
 from stack.quarantine import QuarantineBucket
 from stack.storage import AnalyticsTables
 
-STACK_ID = "RealTimeAnalyticsPipeline"
 PROJECT_TAG = "realtime-analytics-pipeline"
 
 

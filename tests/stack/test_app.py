@@ -1,0 +1,134 @@
+"""`python -m stack.app` as the CDK CLI runs it: offline, no credentials, real bundling."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from stack.app import CONTEXT_ENV, CONTEXT_OVERFLOW_ENV, cli_context
+from stack.bundling import PROJECT_ROOT, ensure_dependencies
+
+STACK_ID = "RealTimeAnalyticsPipeline"
+# Any HTTP(S) call from the app would go to a port nobody listens on.
+DEAD_PROXY = "http://127.0.0.1:9"
+
+
+@dataclass(frozen=True)
+class AppRun:
+    """One run of the app: exit code, output, and where it synthesized."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    outdir: Path
+
+
+def run_app(tmp: Path, context: dict[str, object] | None = None) -> AppRun:
+    """Run the CDK app in a child with no AWS_* variables, a bogus HOME and dead proxies."""
+    outdir = tmp / "cdk.out"
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp / "no-such-home"),
+        "CDK_OUTDIR": str(outdir),
+        "HTTP_PROXY": DEAD_PROXY,
+        "HTTPS_PROXY": DEAD_PROXY,
+        # jsii matches this against the Node major version; several are harmless.
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "18,20,21,23",
+    }
+    if context is not None:
+        env["CDK_CONTEXT_JSON"] = json.dumps(context)
+    assert not [k for k in env if k.startswith("AWS_")]
+    result = subprocess.run(
+        [sys.executable, "-m", "stack.app"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return AppRun(result.returncode, result.stdout, result.stderr, outdir)
+
+
+@pytest.fixture(scope="module")
+def offline_synth(tmp_path_factory: pytest.TempPathFactory) -> AppRun:
+    """A full synth (bundling and cdk-nag included) with no credentials and no network."""
+    # The one step allowed to use the network: filling the dependency cache on a fresh clone.
+    ensure_dependencies()
+    return run_app(tmp_path_factory.mktemp("offline"))
+
+
+def _asset_dir(run: AppRun) -> Path:
+    manifest = json.loads((run.outdir / f"{STACK_ID}.assets.json").read_text())
+    zipped = [f for f in manifest["files"].values() if f["source"].get("packaging") == "zip"]
+    assert len(zipped) == 1, zipped
+    return run.outdir / str(zipped[0]["source"]["path"])
+
+
+def test_synth_needs_no_credentials_and_no_network(offline_synth: AppRun) -> None:
+    # GIVEN no AWS variables, a HOME without ~/.aws, and no reachable network
+    # THEN the app synthesizes the stack (cdk-nag gate included) and says nothing on stdout
+    assert offline_synth.returncode == 0, offline_synth.stderr
+    template = json.loads((offline_synth.outdir / f"{STACK_ID}.template.json").read_text())
+    assert len(template["Resources"]) > 20
+    # No context lookup was needed (it would have required credentials and AWS calls).
+    manifest = json.loads((offline_synth.outdir / "manifest.json").read_text())
+    assert "missing" not in manifest
+
+
+def test_asset_holds_the_processor_and_its_dependencies(offline_synth: AppRun) -> None:
+    # GIVEN the asset CDK will zip and upload for the function
+    asset = _asset_dir(offline_synth)
+    # THEN the processor package sits at the root beside Powertools
+    assert (asset / "processor" / "__init__.py").is_file()
+    assert (asset / "processor" / "requirements.txt").is_file()
+    assert (asset / "aws_lambda_powertools" / "__init__.py").is_file()
+    assert (asset / "aws_xray_sdk").is_dir()  # from the [tracer] extra
+    # ... built for the function's platform, without what the runtime provides, without caches
+    assert list(asset.glob("wrapt/*cpython-313-aarch64-linux-gnu.so"))
+    assert not (asset / "botocore").exists()
+    assert not list(asset.rglob("__pycache__"))
+    if (PROJECT_ROOT / "processor" / "handler.py").exists():
+        assert (asset / "processor" / "handler.py").is_file()
+
+
+def test_function_code_is_that_asset(offline_synth: AppRun) -> None:
+    template = json.loads((offline_synth.outdir / f"{STACK_ID}.template.json").read_text())
+    (function,) = (
+        r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"
+    )
+    asset_hash = _asset_dir(offline_synth).name.removeprefix("asset.")
+    assert function["Properties"]["Code"]["S3Key"] == f"{asset_hash}.zip"
+
+
+def test_invalid_context_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    # GIVEN a batch size of 0 passed the way `cdk synth -c lambdaBatchSize=0` passes it
+    run = run_app(tmp_path, {"lambdaBatchSize": "0"})
+    # THEN exit 1 with one line naming option, value and range, and no stack trace
+    assert run.returncode == 1
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [
+        "error: invalid context lambdaBatchSize='0': expected an integer from 1 to 10000 "
+        "(records, default 100)"
+    ]
+    assert "Traceback" not in run.stderr
+    assert not (run.outdir / f"{STACK_ID}.template.json").exists()
+
+
+def test_cli_context_reads_the_env_and_the_overflow_file(tmp_path: Path) -> None:
+    # GIVEN context split by the CDK CLI between the variable and an overflow file
+    overflow = tmp_path / "context-overflow.json"
+    overflow.write_text(json.dumps({"lambdaTimeout": 3}))
+    environ = {
+        CONTEXT_ENV: json.dumps({"kinesisShardCount": "4"}),
+        CONTEXT_OVERFLOW_ENV: str(overflow),
+    }
+    # WHEN read THEN both parts are there, as App would see them
+    assert cli_context(environ) == {"kinesisShardCount": "4", "lambdaTimeout": 3}
+    assert cli_context({}) == {}
