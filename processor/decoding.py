@@ -49,6 +49,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+# One decoder for all records: json.loads(..., parse_float=...) builds a new one per call.
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
+
+
 def decode_payload(data_base64: str) -> dict[str, Any] | Rejection:
     """base64 -> UTF-8 -> JSON object (floats as exact Decimals), or the precise rejection."""
     if len(data_base64) > _MAX_BASE64_CHARS:
@@ -68,7 +72,7 @@ def decode_payload(data_base64: str) -> dict[str, Any] | Rejection:
     except UnicodeDecodeError as exc:
         return Rejection(Reason.NOT_UTF8, f"payload is not UTF-8: {exc.reason} at byte {exc.start}")
     try:
-        document = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        document = _DECODER.decode(text)
     except (ValueError, RecursionError) as exc:
         return Rejection(Reason.NOT_JSON, f"payload is not JSON: {_short(exc)}")
     if not isinstance(document, dict):

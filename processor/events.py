@@ -10,7 +10,7 @@ from decimal import Decimal
 FieldValue = str | int | Decimal | bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecordRef:
     """Where a record sits in the stream, and its original payload (still base64)."""
 
@@ -21,7 +21,7 @@ class RecordRef:
     data_base64: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ValidEvent:
     """An event that passed validation, normalised.
 

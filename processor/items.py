@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from processor.events import FieldValue, ValidEvent
@@ -12,16 +12,21 @@ from processor.types import AttributeValue, Item
 
 def attribute(value: FieldValue) -> AttributeValue:
     """One field value as a DynamoDB attribute value."""
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is str:
+        return {"S": value}
+    if kind is bool:
         return {"BOOL": value}
-    if isinstance(value, int | Decimal):
-        return {"N": format(value, "f") if isinstance(value, Decimal) else str(value)}
-    return {"S": value}
+    if kind is int:
+        return {"N": str(value)}
+    if isinstance(value, Decimal):
+        return {"N": format(value, "f")}
+    raise TypeError(f"not a validated field value: {value!r}")
 
 
 def expires_at(arrival: datetime, ttl_days: int) -> int:
     """TTL epoch seconds: `ttl_days` after the record reached the stream (stable on redelivery)."""
-    return int((arrival + timedelta(days=ttl_days)).timestamp())
+    return int(arrival.timestamp()) + ttl_days * 86_400
 
 
 def result_item(

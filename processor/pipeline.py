@@ -25,7 +25,7 @@ def derived_event_id(shard_id: str, sequence_number: str) -> str:
     return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{shard_id}:{sequence_number}"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Poison:
     """A record that can never be valid: quarantine it, never retry it."""
 
@@ -33,7 +33,7 @@ class Poison:
     rejection: Rejection
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Prepared:
     """A valid event with everything needed to store it: item, key, aggregate contributions."""
 
@@ -61,9 +61,11 @@ def prepare_record(ref: RecordRef, *, ttl_days: int) -> Outcome:
     document = decode_payload(ref.data_base64)
     if isinstance(document, Rejection):
         return Poison(ref, document)
+    # The UUIDv5 costs more than the rest of validation: derive it only when it is needed.
+    needs_id = document.get("eventId") is None
     validated = validate_event_data(
         document,
-        default_event_id=derived_event_id(ref.shard_id, ref.sequence_number),
+        default_event_id=derived_event_id(ref.shard_id, ref.sequence_number) if needs_id else "",
         arrival=ref.arrival,
     )
     if isinstance(validated, Rejection):

@@ -21,7 +21,7 @@ class Reason(StrEnum):
     UNSTORABLE = "unstorable"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rejection:
     """A record that can never be valid: the reason code and a human-readable detail."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -266,10 +266,8 @@ def _write_extrema(
         else:
             extrema[minute] = Extrema(value, value)
     for minute, bounds in sorted(extrema.items()):
-        ok = _conditional_set(client, target, policy, result, minute, agg.MIN, ">", bounds.minimum)
-        ok = ok and _conditional_set(
-            client, target, policy, result, minute, agg.MAX, "<", bounds.maximum
-        )
+        wanted = {agg.MIN: bounds.minimum, agg.MAX: bounds.maximum}
+        ok = _update_extrema(client, target, policy, result, minute, wanted)
         if not ok:
             failed = {id(p) for p in members[minute]}
             result.stored = [p for p in result.stored if id(p) not in failed]
@@ -277,39 +275,72 @@ def _write_extrema(
             result.failed.extend(members[minute])
 
 
-def _conditional_set(
+def _beats(attribute: str, value: Decimal, current: Mapping[str, Any] | None) -> bool:
+    if current is None or "N" not in current:
+        return True
+    stored = Decimal(str(current["N"]))
+    return value < stored if attribute == agg.MIN else value > stored
+
+
+def _update_extrema(
     client: DynamoDBClient,
     target: StoreTarget,
     policy: RetryPolicy,
     result: StoreResult,
     minute: str,
-    attribute: str,
-    beaten_when: str,
-    value: Decimal,
+    wanted: dict[str, Decimal],
 ) -> bool:
-    """SET attribute = value if it is absent or `attribute beaten_when value`."""
+    """SET min/max where they beat the stored ones, in one request when possible.
+
+    The condition requires every SET to be an improvement; when it fails, the item returned
+    with the failure says which (if any) still is, and only that one is retried. So a batch
+    that changes neither costs one request, a first write of a minute one request too.
+    """
     attempt = 1
-    while True:
+    while wanted:
+        names = {f"#{name}": name for name in wanted}
+        values = {f":{name}": {"N": format(value, "f")} for name, value in wanted.items()}
+        condition = " AND ".join(
+            f"(attribute_not_exists(#{name}) OR #{name} {'>' if name == agg.MIN else '<'} :{name})"
+            for name in wanted
+        )
         result.requests += 1
         try:
             client.update_item(
                 TableName=target.aggregates_table,
                 Key={"metricKey": {"S": agg.LOAD_TIME}, "minute": {"S": minute}},
-                UpdateExpression="SET #a = :v",
-                ConditionExpression=f"attribute_not_exists(#a) OR #a {beaten_when} :v",
-                ExpressionAttributeNames={"#a": attribute},
-                ExpressionAttributeValues={":v": {"N": format(value, "f")}},
+                UpdateExpression="SET " + ", ".join(f"#{n} = :{n}" for n in wanted),
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
-                return True  # the stored extreme is already at least as extreme
-            if not is_transient(exc) or not policy.backoff(attempt):
-                logger.error("load-time %s update failed for %s: %s", attribute, minute, exc)
+                if len(wanted) == 1:
+                    return True  # the stored extreme is already at least as extreme
+                stored: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
+                if stored is None:  # no old image: settle the attributes one at a time
+                    return all(
+                        _update_extrema(client, target, policy, result, minute, {n: v})
+                        for n, v in wanted.items()
+                    )
+                still = {n: v for n, v in wanted.items() if _beats(n, v, stored.get(n))}
+                if still != wanted:
+                    wanted = still
+                    continue
+                # Both still improve on what was read: a concurrent writer moved it; retry.
+            elif not is_transient(exc):
+                logger.error("load-time extrema update failed for %s: %s", minute, exc)
                 return False
         except BotoCoreError as exc:
-            if not is_transient(exc) or not policy.backoff(attempt):
+            if not is_transient(exc):
                 return False
         else:
             return True
+        if not policy.backoff(attempt):
+            logger.error("load-time extrema update for %s outlasted the retry budget", minute)
+            return False
         attempt += 1
         result.retries += 1
+    return True

@@ -19,6 +19,7 @@ UNKNOWN_DEVICE = "unknown"
 TIMESTAMP_MIN = datetime(2000, 1, 1, tzinfo=UTC)
 TIMESTAMP_MAX = datetime(2100, 1, 1, tzinfo=UTC)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9_.:-]+$")
 
 
@@ -68,12 +69,12 @@ class Text:
                 Reason.INVALID_FIELD,
                 f"{name} is {len(value)} characters long, the limit is {self.max_length}",
             )
-        if _CONTROL.search(value):
-            raise _InvalidError(Reason.INVALID_FIELD, f"{name} contains control characters")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise _InvalidError(Reason.INVALID_FIELD, f"{name} is not valid Unicode") from exc
+        # Fast path: printable ASCII has neither control characters nor lone surrogates.
+        if not (value.isascii() and value.isprintable()):
+            if _CONTROL.search(value):
+                raise _InvalidError(Reason.INVALID_FIELD, f"{name} contains control characters")
+            if _SURROGATE.search(value):
+                raise _InvalidError(Reason.INVALID_FIELD, f"{name} is not valid Unicode")
         if self.identifier and not _IDENTIFIER.match(value):
             raise _InvalidError(
                 Reason.INVALID_FIELD, f"{name} may only contain letters, digits and _ . : -"
@@ -84,16 +85,6 @@ class Text:
                 f"{name} {value!r} is not one of: {', '.join(self.choices)}",
             )
         return value
-
-
-def _decimal_places(value: Decimal) -> int:
-    """Digits after the point, trailing zeros ignored (normalize() would round past 28 digits)."""
-    _, digits, exponent = value.as_tuple()
-    assert isinstance(exponent, int)  # finite values only
-    zeros = 0
-    while zeros < len(digits) - 1 and digits[-1 - zeros] == 0:
-        zeros += 1
-    return max(0, -(exponent + zeros))
 
 
 @dataclass(frozen=True)
@@ -124,13 +115,18 @@ class Number:
             return int(value)
         if self.integral_only:
             raise _InvalidError(Reason.INVALID_FIELD, f"{name} must be a whole number, got {value}")
-        if _decimal_places(value) > self.places:
-            raise _InvalidError(
-                Reason.INVALID_FIELD, f"{name} {value} has more than {self.places} decimals"
-            )
+        too_precise = _InvalidError(
+            Reason.INVALID_FIELD, f"{name} {value} has more than {self.places} decimals"
+        )
+        # adjusted() first: 1E-999999999 must not be expanded into a billion digits.
+        if value.adjusted() < -self.places:
+            raise too_precise
+        whole, _, fraction = format(value, "f").partition(".")
+        fraction = fraction.rstrip("0")
+        if len(fraction) > self.places:
+            raise too_precise
         # Plain notation: an exponent such as 1E-3 would leak into stored items.
-        # normalize() is exact here: the range and places checks leave at most 16 digits.
-        return Decimal(format(value.normalize(), "f"))
+        return Decimal(f"{whole}.{fraction}")
 
 
 @dataclass(frozen=True)
@@ -239,7 +235,12 @@ def format_timestamp(moment: datetime) -> str:
 
 def format_minute(moment: datetime) -> str:
     """The aggregates minute bucket, `YYYY-MM-DDTHH:MMZ`."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+    return minute_of(format_timestamp(moment))
+
+
+def minute_of(timestamp: str) -> str:
+    """The minute bucket of a format_timestamp() string (a slice: cheaper than strftime)."""
+    return timestamp[:16] + "Z"
 
 
 def _field(data: Mapping[str, Any], name: str, check: Check, *, required: bool) -> object:
@@ -295,12 +296,13 @@ def _validate(data: Mapping[str, Any], default_event_id: str, arrival: datetime)
             value = _field(data, name, check, required=required)
             if value is not None:
                 fields[name] = value  # type: ignore[assignment]
+    timestamp = format_timestamp(moment)
     return ValidEvent(
         event_id=str(event_id) if event_id is not None else default_event_id,
         event_type=event_type,
         user_id=str(user_id),
-        timestamp=format_timestamp(moment),
-        minute=format_minute(moment),
+        timestamp=timestamp,
+        minute=minute_of(timestamp),
         device_type=str(device_type) if device_type is not None else UNKNOWN_DEVICE,
         session_id=None if session_id is None else str(session_id),
         fields=fields,

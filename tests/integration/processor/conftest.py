@@ -2,98 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from typing import Any
-
 import boto3
 import pytest
 
-from processor.batch import Dependencies
-from processor.retry import RetryPolicy
-from processor.store import StoreTarget
 from tests.emulator import RunningEmulator
+from tests.integration.processor.tables import Resources, create_resources
 
-# Fast backoff: the tests inject faults, they do not need real waiting.
-FAST_POLICY = RetryPolicy(max_attempts=4, base_delay=0.001, max_delay=0.005)
-
-
-@dataclass(frozen=True)
-class Resources:
-    """One test's results table, aggregates table and quarantine bucket, and clients for them.
-
-    Building a boto3 client from a fresh session costs ~0.15 s, more than a batch: the clients
-    come from one session and are shared by the test (botocore clients are thread-safe).
-    Tests that inject faults pass their own clients.
-    """
-
-    emulator: RunningEmulator
-    results_table: str
-    aggregates_table: str
-    bucket: str
-    session: boto3.Session
-    dynamodb: Any
-    s3: Any
-
-    def dependencies(self, policy: RetryPolicy = FAST_POLICY, **clients: Any) -> Dependencies:
-        return Dependencies(
-            dynamodb=clients.get("dynamodb") or self.dynamodb,
-            s3=clients.get("s3") or self.s3,
-            target=StoreTarget(self.results_table, self.aggregates_table),
-            quarantine_bucket=self.bucket,
-            ttl_days=30,
-            policy=policy,
-        )
-
-
-def create_resources(emulator: RunningEmulator, session: boto3.Session) -> Resources:
-    """Tables with the schema of docs/contracts.md, and a bucket, under unique names."""
-    suffix = uuid.uuid4().hex[:10]
-    dynamodb = new_client(emulator, session, "dynamodb")
-    s3 = new_client(emulator, session, "s3")
-    results, aggregates, bucket = f"results-{suffix}", f"aggregates-{suffix}", f"quar-{suffix}"
-    dynamodb.create_table(
-        TableName=results,
-        KeySchema=[
-            {"AttributeName": "eventId", "KeyType": "HASH"},
-            {"AttributeName": "timestamp", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "eventId", "AttributeType": "S"},
-            {"AttributeName": "timestamp", "AttributeType": "S"},
-            {"AttributeName": "eventType", "AttributeType": "S"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "byEventType",
-                "KeySchema": [
-                    {"AttributeName": "eventType", "KeyType": "HASH"},
-                    {"AttributeName": "timestamp", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    dynamodb.create_table(
-        TableName=aggregates,
-        KeySchema=[
-            {"AttributeName": "metricKey", "KeyType": "HASH"},
-            {"AttributeName": "minute", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "metricKey", "AttributeType": "S"},
-            {"AttributeName": "minute", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    s3.create_bucket(Bucket=bucket)
-    return Resources(emulator, results, aggregates, bucket, session, dynamodb, s3)
-
-
-def new_client(emulator: RunningEmulator, session: boto3.Session, service: str) -> Any:
-    """A client of its own (for fault hooks) from the shared session: cheap."""
-    return session.client(service, endpoint_url=emulator.endpoint_url)  # type: ignore[call-overload]
+__all__ = ["Resources"]
 
 
 @pytest.fixture(scope="session")

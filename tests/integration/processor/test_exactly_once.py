@@ -9,9 +9,15 @@ from typing import Any
 import pytest
 
 from processor.batch import BatchOutcome, process_batch
-from tests.integration.processor.conftest import Resources
+from tests.integration.processor.tables import Resources
 from tests.integration.processor.truth import actual_aggregates, actual_items, actual_keys, expected
-from tests.unit.processor.factories import kinesis_event, kinesis_record, mixed_events, purchase
+from tests.unit.processor.factories import (
+    kinesis_event,
+    kinesis_record,
+    mixed_events,
+    page_view,
+    purchase,
+)
 
 pytestmark = pytest.mark.emulator
 
@@ -162,3 +168,26 @@ def test_events_spanning_minutes_fold_into_their_own_minutes(resources: Resource
     assert_matches_truth(resources, events)
     items = actual_items(resources.dynamodb, resources.aggregates_table)
     assert {i["minute"]["S"] for i in items} == {"2025-01-01T12:00Z", "2025-01-01T12:01Z"}
+
+
+def test_load_time_extrema_cost_one_request_unless_one_side_moves(resources: Resources) -> None:
+    def views(start: int, load_times: list[int]) -> dict[str, Any]:
+        events = [
+            page_view(eventId=f"v{start + i}", loadTime=value, timestamp="2025-01-01T12:00:30Z")
+            for i, value in enumerate(load_times)
+        ]
+        return kinesis_event(records_for(events, start))
+
+    deps = resources.dependencies()
+    # GIVEN a first batch for the minute: one transaction + one update sets min and max
+    assert process_batch(views(0, [500, 900]), deps).dynamodb_requests == 2
+    # WHEN a batch moves neither: still one update request
+    assert process_batch(views(10, [600, 700]), deps).dynamodb_requests == 2
+    # WHEN a batch moves only the maximum: the failed combined update is narrowed to max
+    assert process_batch(views(20, [800, 1200]), deps).dynamodb_requests == 3
+    # THEN min and max are exact
+    item = resources.dynamodb.get_item(
+        TableName=resources.aggregates_table,
+        Key={"metricKey": {"S": "loadtime"}, "minute": {"S": "2025-01-01T12:00Z"}},
+    )["Item"]
+    assert (item["min"]["N"], item["max"]["N"], item["count"]["N"]) == ("500", "1200", "6")

@@ -11,7 +11,7 @@ from botocore.exceptions import ReadTimeoutError
 
 from processor.batch import process_batch
 from processor.retry import RetryPolicy
-from tests.integration.processor.conftest import Resources, new_client
+from tests.integration.processor.tables import Resources, new_client
 from tests.integration.processor.truth import actual_aggregates, actual_keys, expected
 from tests.unit.processor.factories import kinesis_event, kinesis_record, mixed_events
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from processor.exceptions import SettingsError
-from tests.integration.processor.conftest import Resources
+from tests.integration.processor.tables import Resources
 from tests.integration.processor.truth import actual_aggregates, expected
 from tests.unit.processor.factories import kinesis_event, kinesis_record, mixed_events
 

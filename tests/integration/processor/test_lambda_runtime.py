@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import processor
-from tests.integration.processor.conftest import Resources
+from tests.integration.processor.tables import Resources
 from tests.integration.processor.truth import actual_aggregates, expected
 from tests.unit.processor.factories import kinesis_event, kinesis_record, mixed_events
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from processor.batch import process_batch
 from processor.quarantine import KEY_PREFIX
-from tests.integration.processor.conftest import Resources
+from tests.integration.processor.tables import Resources
 from tests.unit.processor.factories import FACTORIES, kinesis_event, kinesis_record
 from tests.unit.processor.test_properties import json_values
 
