@@ -230,3 +230,19 @@ def test_on_failure_destination_can_be_an_sns_topic(
     (message,) = p.queue_messages(1)
     assert message["KinesisBatchInfo"]["startSequenceNumber"] == answers[0]["SequenceNumber"]
     assert message["requestContext"]["condition"] == "RetryAttemptsExhausted"
+
+
+def test_filter_criteria_of_the_deployed_mapping_are_applied(
+    pipeline: PipelineFactory, run_driver: Any
+) -> None:
+    # GIVEN a mapping whose FilterCriteria keep only purchases
+    pattern = '{"data": {"eventType": ["purchase"]}}'
+    p = pipeline("record_ok", FilterCriteria={"Filters": [{"Pattern": pattern}]})
+    p.put([("k", {"n": i, "eventType": "purchase" if i % 3 == 0 else "click"}) for i in range(9)])
+    # WHEN the driver runs
+    driver = run_driver(p)
+    status = p.wait_drained()
+    driver.close()
+    # THEN only purchases reached the function, and the stream is drained past the rest
+    assert sorted(r["data"]["n"] for r in p.delivered_ok()) == [0, 3, 6]
+    assert status.shards[0].records_filtered == 6
