@@ -1,0 +1,114 @@
+"""Take one watch sample: aggregates of the last minutes, driver status, queue and quarantine."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from devtools.driver import status as driver_status
+from devtools.replay import aggregates as replay_aggregates
+from devtools.replay import failures, quarantine
+from devtools.replay.run import minutes_between
+from devtools.watch.model import Sample, ShardLag
+from processor import aggregates as agg
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
+
+DEFAULT_WINDOW_MINUTES = 5
+
+
+@dataclass(frozen=True)
+class WatchSources:
+    """Where a sample is read from: clients, the stack's resources and the driver's folder."""
+
+    dynamodb: DynamoDBClient
+    s3: S3Client
+    sqs: SQSClient
+    aggregates_table: str
+    quarantine_bucket: str
+    failure_queue_url: str
+    driver_dir: Path
+
+
+def fold_minutes(
+    rows: list[agg.AggregateRow], current_minute: str
+) -> tuple[dict[str, dict[str, int]], agg.AggregateRow | None]:
+    """(minute -> events by type, the current minute's load-time row) from aggregates rows."""
+    minutes: defaultdict[str, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
+    load_row = None
+    for row in rows:
+        if row.family == agg.EVENTS and row.dimensions:
+            minutes[row.minute][row.dimensions[0]] += int(row.values.get(agg.COUNT, 0))
+        elif row.family == agg.LOAD_TIME and row.minute == current_minute:
+            load_row = row
+    folded = {m: dict(sorted(c.items())) for m, c in sorted(minutes.items())}
+    return folded, load_row
+
+
+def _shards(status: driver_status.DriverStatus | None) -> tuple[ShardLag, ...]:
+    if status is None:
+        return ()
+    return tuple(
+        ShardLag(
+            shard_id=s.shard_id,
+            phase=s.phase,
+            iterator_age_ms=s.iterator_age_ms,
+            millis_behind_latest=s.millis_behind_latest,
+            pending_records=s.pending_records,
+            records_delivered=s.records_delivered,
+            records_to_destination=s.records_to_destination,
+        )
+        for s in status.shards
+    )
+
+
+def _queue_depth(sources: WatchSources) -> int | None:
+    try:
+        return failures.queue_depth(sources.sqs, sources.failure_queue_url)
+    except (ClientError, BotoCoreError):
+        return None
+
+
+def _quarantined(sources: WatchSources) -> int | None:
+    try:
+        return sum(1 for _ in quarantine.list_keys(sources.s3, sources.quarantine_bucket))
+    except (ClientError, BotoCoreError):
+        return None
+
+
+def take_sample(
+    sources: WatchSources, *, now: dt.datetime, window_minutes: int = DEFAULT_WINDOW_MINUTES
+) -> Sample:
+    """Read every counter once; `now` (UTC) picks the current minute and the window."""
+    current = now.strftime(agg.MINUTE_FORMAT)
+    watched = minutes_between(now - dt.timedelta(minutes=max(0, window_minutes - 1)), now)
+    rows = list(
+        replay_aggregates.snapshot(sources.dynamodb, sources.aggregates_table, watched).values()
+    )
+    minutes, load_row = fold_minutes(rows, current)
+    percentiles = agg.load_time_percentiles(load_row, (0.95,)) if load_row else {}
+    p95 = percentiles.get(0.95)
+    status = driver_status.load(sources.driver_dir)
+    return Sample(
+        taken_at=now.timestamp(),
+        current_minute=current,
+        minutes=minutes,
+        load_time_count=int(load_row.values.get(agg.COUNT, 0)) if load_row else 0,
+        load_time_p95=None if p95 is None else round(p95, 1),
+        driver_state=status.state if status else None,
+        driver_updated_at=status.updated_at if status else None,
+        shards=_shards(status),
+        invocations=status.invocations.invocations if status else None,
+        function_errors=status.invocations.function_errors if status else None,
+        invoke_errors=status.invocations.invoke_errors if status else None,
+        failure_queue_depth=_queue_depth(sources),
+        quarantined=_quarantined(sources),
+    )
