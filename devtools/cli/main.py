@@ -15,10 +15,12 @@ from devtools.cli.destroy import destroy
 from devtools.cli.down import down
 from devtools.cli.logs import logs
 from devtools.cli.put import put
+from devtools.cli.query import query
 from devtools.cli.replay import replay_command
 from devtools.cli.status import status
 from devtools.cli.terminal import TERMINAL_KEY, Terminal
 from devtools.cli.up import up
+from devtools.cli.watch import watch
 from devtools.errors import UserError
 from devtools.paths import STATE_DIR_ENV, StatePaths
 
@@ -121,6 +123,8 @@ COMMANDS: list[click.Command] = [
     put,
     status,
     replay_command,
+    query,
+    watch,
 ]
 
 for _command in COMMANDS:
