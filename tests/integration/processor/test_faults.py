@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -189,3 +190,59 @@ def test_quarantine_outage_fails_only_the_poison_record(resources: Resources) ->
     assert retry.failed == []
     assert [reason for _, reason in retry.quarantined] == ["not_json"]
     assert_matches_truth(resources, events)
+
+
+def test_item_refused_by_dynamodb_is_quarantined_as_unstorable(resources: Resources) -> None:
+    # GIVEN DynamoDB refuses the first event's item once (a ValidationError cancellation reason)
+    events = mixed_events(4)
+    dynamodb = fresh(resources, "dynamodb")
+    refused = [{"Code": "ValidationError", "Message": "Item size has exceeded the maximum"}]
+    fail_calls(
+        dynamodb,
+        "TransactWriteItems",
+        lambda n: (
+            error_response(
+                "TransactionCanceledException", CancellationReasons=refused + [{"Code": "None"}] * 9
+            )
+            if n == 1
+            else None
+        ),
+    )
+    records = [kinesis_record(e, i) for i, e in enumerate(events)]
+    outcome = process_batch(kinesis_event(records), resources.dependencies(dynamodb=dynamodb))
+    # THEN that record is quarantined (never retried) and the others are stored
+    assert outcome.failed == []
+    assert outcome.quarantined == [(records[0]["kinesis"]["sequenceNumber"], "unstorable")]
+    assert len(outcome.stored) == 3
+    assert_matches_truth(resources, events[1:])
+
+
+def test_missing_table_fails_the_valid_records_without_retrying(resources: Resources) -> None:
+    events = mixed_events(5)
+    records = [kinesis_record(e, i) for i, e in enumerate(events)]
+    records.append(kinesis_record("[]", 9))
+    deps = resources.dependencies()
+    broken = type(deps)(
+        dynamodb=deps.dynamodb,
+        s3=deps.s3,
+        target=type(deps.target)("no-such-table", resources.aggregates_table),
+        quarantine_bucket=deps.quarantine_bucket,
+        ttl_days=30,
+        policy=deps.policy,
+    )
+    outcome = process_batch(kinesis_event(records), broken)
+    assert outcome.failed == [r["kinesis"]["sequenceNumber"] for r in records[:5]]
+    assert outcome.retries == 0
+    assert [reason for _, reason in outcome.quarantined] == ["not_object"]
+
+
+def test_spent_deadline_fails_valid_records_but_still_quarantines(resources: Resources) -> None:
+    events = mixed_events(5)
+    records = [kinesis_record(e, i) for i, e in enumerate(events)]
+    records.append(kinesis_record("[]", 9))
+    outcome = process_batch(
+        kinesis_event(records), resources.dependencies(), deadline=time.monotonic() - 1
+    )
+    assert outcome.failed == [r["kinesis"]["sequenceNumber"] for r in records[:5]]
+    assert outcome.dynamodb_requests == 0
+    assert [reason for _, reason in outcome.quarantined] == ["not_object"]
