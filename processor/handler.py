@@ -28,8 +28,9 @@ DEADLINE_MARGIN_SECONDS = 10.0
 # Cold start: a bad variable fails the init phase with one line naming it.
 SETTINGS = load_settings(os.environ)
 logger = Logger(level=SETTINGS.log_level)
-# X-Ray only when Lambda gives a trace header (active tracing); locally the tracer stays silent.
-tracer = Tracer(disabled="_X_AMZN_TRACE_ID" not in os.environ)
+# AWS Lambda always sets AWS_XRAY_DAEMON_ADDRESS (the per-invocation _X_AMZN_TRACE_ID is not
+# there yet at init); emulators do not, so there the tracer stays off and silent.
+tracer = Tracer(disabled="AWS_XRAY_DAEMON_ADDRESS" not in os.environ)
 # Our own retry loop handles throttling with a budget; botocore adds a few quick retries for
 # connection-level faults. Parameter validation is off: every request is built by this package
 # from validated values, and validating 100-item transactions costs milliseconds per batch.

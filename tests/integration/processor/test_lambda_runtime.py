@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import socket
 import uuid
 import zipfile
 from pathlib import Path
@@ -30,9 +31,28 @@ def package_zip() -> bytes:
     return buffer.getvalue()
 
 
-def test_function_runs_in_the_emulator_lambda_runtime(resources: Resources) -> None:
-    # GIVEN the package deployed as a function with the stack's environment and active tracing
+@pytest.mark.parametrize("with_daemon", [False, True], ids=["no-daemon", "daemon"])
+def test_function_runs_in_the_emulator_lambda_runtime(
+    resources: Resources, with_daemon: bool
+) -> None:
+    # GIVEN the package deployed as a function with the stack's environment and active tracing;
+    # with AWS_XRAY_DAEMON_ADDRESS set (as on AWS) the tracer is on, segments go to UDP
     name = f"processor-{uuid.uuid4().hex[:8]}"
+    variables = {
+        "RESULTS_TABLE_NAME": resources.results_table,
+        "AGGREGATES_TABLE_NAME": resources.aggregates_table,
+        "QUARANTINE_BUCKET_NAME": resources.bucket,
+        "RESULT_TTL_DAYS": "30",
+        "ENVIRONMENT": "dev",
+        "POWERTOOLS_SERVICE_NAME": "realtime-analytics",
+        "POWERTOOLS_METRICS_NAMESPACE": "RealTimeAnalytics",
+        "LOG_LEVEL": "INFO",
+    }
+    daemon = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # stands in for the X-Ray daemon
+    daemon.bind(("127.0.0.1", 0))
+    daemon.settimeout(5)
+    if with_daemon:
+        variables["AWS_XRAY_DAEMON_ADDRESS"] = f"127.0.0.1:{daemon.getsockname()[1]}"
     lam = resources.session.client("lambda", endpoint_url=resources.emulator.endpoint_url)
     lam.create_function(
         FunctionName=name,
@@ -42,18 +62,7 @@ def test_function_runs_in_the_emulator_lambda_runtime(resources: Resources) -> N
         Code={"ZipFile": package_zip()},
         Timeout=60,
         TracingConfig={"Mode": "Active"},
-        Environment={
-            "Variables": {
-                "RESULTS_TABLE_NAME": resources.results_table,
-                "AGGREGATES_TABLE_NAME": resources.aggregates_table,
-                "QUARANTINE_BUCKET_NAME": resources.bucket,
-                "RESULT_TTL_DAYS": "30",
-                "ENVIRONMENT": "dev",
-                "POWERTOOLS_SERVICE_NAME": "realtime-analytics",
-                "POWERTOOLS_METRICS_NAMESPACE": "RealTimeAnalytics",
-                "LOG_LEVEL": "INFO",
-            }
-        },
+        Environment={"Variables": variables},
     )
     events = mixed_events(20)
     batch = kinesis_event(
@@ -71,6 +80,12 @@ def test_function_runs_in_the_emulator_lambda_runtime(resources: Resources) -> N
             lines = lines[1:]
         assert lines
         assert all(line.startswith("{") for line in lines), lines
+    # AND segments reach the daemon exactly when its address is set
+    if with_daemon:
+        header, _, body = daemon.recv(65536).partition(b"\n")
+        assert json.loads(header) == {"format": "json", "version": 1}
+        assert json.loads(body)["trace_id"].startswith("1-")
+    daemon.close()
     # AND the tables hold each event once
     truth = expected(events)
     assert actual_aggregates(resources.dynamodb, resources.aggregates_table) == truth.aggregates
