@@ -3,72 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from stack.app import CONTEXT_ENV, CONTEXT_OVERFLOW_ENV, cli_context
-from stack.bundling import PROJECT_ROOT, ensure_dependencies
-
-STACK_ID = "RealTimeAnalyticsPipeline"
-# Any HTTP(S) call from the app would go to a port nobody listens on.
-DEAD_PROXY = "http://127.0.0.1:9"
-
-
-@dataclass(frozen=True)
-class AppRun:
-    """One run of the app: exit code, output, and where it synthesized."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-    outdir: Path
-
-
-def run_app(tmp: Path, context: dict[str, object] | None = None) -> AppRun:
-    """Run the CDK app in a child with no AWS_* variables, a bogus HOME and dead proxies."""
-    outdir = tmp / "cdk.out"
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp / "no-such-home"),
-        "CDK_OUTDIR": str(outdir),
-        "HTTP_PROXY": DEAD_PROXY,
-        "HTTPS_PROXY": DEAD_PROXY,
-        # jsii matches this against the Node major version; several are harmless.
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "18,20,21,23",
-    }
-    if context is not None:
-        env["CDK_CONTEXT_JSON"] = json.dumps(context)
-    assert not [k for k in env if k.startswith("AWS_")]
-    result = subprocess.run(
-        [sys.executable, "-m", "stack.app"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    return AppRun(result.returncode, result.stdout, result.stderr, outdir)
-
-
-@pytest.fixture(scope="module")
-def offline_synth(tmp_path_factory: pytest.TempPathFactory) -> AppRun:
-    """A full synth (bundling and cdk-nag included) with no credentials and no network."""
-    # The one step allowed to use the network: filling the dependency cache on a fresh clone.
-    ensure_dependencies()
-    return run_app(tmp_path_factory.mktemp("offline"))
-
-
-def _asset_dir(run: AppRun) -> Path:
-    manifest = json.loads((run.outdir / f"{STACK_ID}.assets.json").read_text())
-    zipped = [f for f in manifest["files"].values() if f["source"].get("packaging") == "zip"]
-    assert len(zipped) == 1, zipped
-    return run.outdir / str(zipped[0]["source"]["path"])
+from stack.bundling import PROJECT_ROOT
+from tests.stack.conftest import STACK_ID, AppRun, asset_dir, run_app
 
 
 def test_synth_needs_no_credentials_and_no_network(offline_synth: AppRun) -> None:
@@ -84,7 +23,7 @@ def test_synth_needs_no_credentials_and_no_network(offline_synth: AppRun) -> Non
 
 def test_asset_holds_the_processor_and_its_dependencies(offline_synth: AppRun) -> None:
     # GIVEN the asset CDK will zip and upload for the function
-    asset = _asset_dir(offline_synth)
+    asset = asset_dir(offline_synth)
     # THEN the processor package sits at the root beside Powertools
     assert (asset / "processor" / "__init__.py").is_file()
     assert (asset / "processor" / "requirements.txt").is_file()
@@ -103,7 +42,7 @@ def test_function_code_is_that_asset(offline_synth: AppRun) -> None:
     (function,) = (
         r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"
     )
-    asset_hash = _asset_dir(offline_synth).name.removeprefix("asset.")
+    asset_hash = asset_dir(offline_synth).name.removeprefix("asset.")
     assert function["Properties"]["Code"]["S3Key"] == f"{asset_hash}.zip"
 
 
