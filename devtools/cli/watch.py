@@ -113,7 +113,11 @@ def render(watch: WatchView) -> RenderableType:
         f"queue depth {_count(sample.failure_queue_depth)}",
     )
     counters.add_row("quarantined", _count(sample.quarantined) + _plus(watch.new_quarantined))
-    counters.add_row("p95 load time", f"{p95} this minute")
+    if sample.load_time_minute and sample.load_time_minute != sample.current_minute:
+        p95 += f" in {sample.load_time_minute[11:16]}"
+    elif sample.load_time_minute:
+        p95 += " this minute"
+    counters.add_row("p95 load time", p95)
     parts: list[RenderableType] = [Text(f"{moment} UTC", style="bold"), driver, counters]
     parts.append(events_table(watch))
     if sample.shards:

@@ -28,7 +28,8 @@ class Sample:
     taken_at: float  # epoch seconds
     current_minute: str
     minutes: dict[str, dict[str, int]] = field(default_factory=dict)
-    load_time_count: int = 0  # page views of the current minute
+    load_time_minute: str | None = None  # the current minute, else the newest with page views
+    load_time_count: int = 0  # page views of that minute
     load_time_p95: float | None = None
     driver_state: str | None = None
     driver_updated_at: float | None = None

@@ -41,13 +41,22 @@ class WatchSources:
 def fold_minutes(
     rows: list[agg.AggregateRow], current_minute: str
 ) -> tuple[dict[str, dict[str, int]], agg.AggregateRow | None]:
-    """(minute -> events by type, the current minute's load-time row) from aggregates rows."""
+    """(minute -> events by type, the newest load-time row up to the current minute).
+
+    The current minute has no page views yet right after it starts: the newest minute that
+    has some stands in, so the p95 does not blink to nothing at every minute boundary.
+    """
     minutes: defaultdict[str, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
-    load_row = None
+    load_row: agg.AggregateRow | None = None
     for row in rows:
         if row.family == agg.EVENTS and row.dimensions:
             minutes[row.minute][row.dimensions[0]] += int(row.values.get(agg.COUNT, 0))
-        elif row.family == agg.LOAD_TIME and row.minute == current_minute:
+        elif (
+            row.family == agg.LOAD_TIME
+            and row.minute <= current_minute
+            and int(row.values.get(agg.COUNT, 0)) > 0
+            and (load_row is None or row.minute > load_row.minute)
+        ):
             load_row = row
     folded = {m: dict(sorted(c.items())) for m, c in sorted(minutes.items())}
     return folded, load_row
@@ -101,6 +110,7 @@ def take_sample(
         taken_at=now.timestamp(),
         current_minute=current,
         minutes=minutes,
+        load_time_minute=load_row.minute if load_row else None,
         load_time_count=int(load_row.values.get(agg.COUNT, 0)) if load_row else 0,
         load_time_p95=None if p95 is None else round(p95, 1),
         driver_state=status.state if status else None,
