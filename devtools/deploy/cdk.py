@@ -50,6 +50,7 @@ class CdkTarget:
                 "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1",
                 "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
                 "FORCE_COLOR": "0",
+                "NODE_NO_WARNINGS": "1",  # the SDK's Node-version notices on every run
                 "CI": "true",  # plain line-per-event progress instead of a redrawn bar
             }
         )
@@ -84,17 +85,31 @@ class CdkRun:
 
 
 def run_cdk(
-    target: CdkTarget, args: Sequence[str], *, on_line: LineHandler | None = None
+    target: CdkTarget,
+    args: Sequence[str],
+    *,
+    on_line: LineHandler | None = None,
+    without_app: bool = False,
 ) -> CdkRun:
-    """Run `npx --no-install cdk <args>`, streaming each output line to `on_line`."""
+    """Run `npx --no-install cdk <args>` in the project, streaming output lines to `on_line`.
+
+    `without_app` runs the project's CLI binary from CDK_HOME instead, where no cdk.json is:
+    `cdk bootstrap aws://account/region` then skips synthesizing the app (measured: ~12 s
+    of a 17 s bootstrap).
+    """
     target.paths.cdk_home.mkdir(parents=True, exist_ok=True)
+    cwd = target.project_root
     command = ["npx", "--no-install", "cdk", *args]
+    binary = target.project_root / "node_modules" / ".bin" / "cdk"
+    if without_app and binary.exists():
+        command = [str(binary), *args]
+        cwd = target.paths.cdk_home
     began = time.monotonic()
     lines: list[str] = []
     try:
         child = subprocess.Popen(
             command,
-            cwd=target.project_root,
+            cwd=cwd,
             env=target.env(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -135,7 +150,13 @@ def deploy_args(target: CdkTarget, *, hotswap: bool = False) -> list[str]:
 
 
 def bootstrap_args(target: CdkTarget) -> list[str]:
-    return ["bootstrap", f"aws://{ACCOUNT_ID}/{target.region}", *target.common_args()]
+    """For `run_cdk(..., without_app=True)`: the environment is explicit, no app needed."""
+    return [
+        "bootstrap",
+        f"aws://{ACCOUNT_ID}/{target.region}",
+        "--no-notices",
+        "--no-version-reporting",
+    ]
 
 
 def destroy_args(target: CdkTarget) -> list[str]:

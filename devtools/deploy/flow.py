@@ -135,9 +135,15 @@ def _stack_exists(clients: AwsClients, name: str) -> bool:
 
 
 def _run_logged(
-    target: CdkTarget, args: list[str], what: str, log_name: str, progress: Progress
+    target: CdkTarget,
+    args: list[str],
+    what: str,
+    log_name: str,
+    progress: Progress,
+    *,
+    without_app: bool = False,
 ) -> CdkRun:
-    run = run_cdk(target, args, on_line=progress.detail)
+    run = run_cdk(target, args, on_line=progress.detail, without_app=without_app)
     log_path = target.paths.root / log_name
     log_path.write_text(run.output)
     if run.returncode != 0:
@@ -162,7 +168,14 @@ def deploy(
     bootstrapped = False
     if not _stack_exists(clients, TOOLKIT_STACK_NAME):
         with timer.step("bootstrap"):
-            _run_logged(target, bootstrap_args(target), "bootstrap", "cdk-bootstrap.log", progress)
+            _run_logged(
+                target,
+                bootstrap_args(target),
+                "bootstrap",
+                "cdk-bootstrap.log",
+                progress,
+                without_app=True,
+            )
         bootstrapped = True
 
     with timer.step("synth + deploy"):
