@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
+from devtools.driver.runner import process_main
 
-from devtools.driver.runner import main
-
-sys.exit(main())
+process_main()

@@ -165,7 +165,8 @@ def run(
     A change of the deployed mapping (a new `deploy`) restarts the engine from its checkpoints
     with the new settings.
     """
-    with ThreadPoolExecutor(MAX_INVOKE_THREADS, thread_name_prefix="driver-invoke") as executor:
+    executor = ThreadPoolExecutor(MAX_INVOKE_THREADS, thread_name_prefix="driver-invoke")
+    try:
         while not stop.is_set():
             effective = read_effective(settings, _clients(settings)[1])
             engine = build_engine(settings, executor, options, effective=effective)
@@ -185,6 +186,10 @@ def run(
             finally:
                 restart.set()
                 watcher.join()
+    finally:
+        # An invocation still running after the shutdown grace period is abandoned: its batch
+        # is not checkpointed and will be delivered again.
+        executor.shutdown(wait=False, cancel_futures=True)
 
 
 def _configure_logging(state_dir: Path) -> None:
@@ -252,5 +257,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def process_main(argv: list[str] | None = None) -> None:
+    """`python -m devtools.driver`: exit without waiting for abandoned invocation threads."""
+    code = main(argv)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    process_main()

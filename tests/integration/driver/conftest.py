@@ -167,7 +167,12 @@ class DriverThread:
 def run_driver() -> Iterator[Callable[..., DriverThread]]:
     started: list[DriverThread] = []
 
-    def start(p: Pipeline, overrides: dict[str, Any] | None = None) -> DriverThread:
+    def start(
+        p: Pipeline,
+        overrides: dict[str, Any] | None = None,
+        *,
+        shutdown_grace_seconds: float = 10.0,
+    ) -> DriverThread:
         settings = DriverSettings(
             state_dir=p.state_dir,
             endpoint_url=p.emulator.endpoint_url,
@@ -181,9 +186,12 @@ def run_driver() -> Iterator[Callable[..., DriverThread]]:
 
         def target() -> None:
             try:
-                run(
-                    settings, stop, EngineOptions(idle_poll_seconds=0.05, shard_refresh_seconds=0.3)
+                options = EngineOptions(
+                    idle_poll_seconds=0.05,
+                    shard_refresh_seconds=0.3,
+                    shutdown_grace_seconds=shutdown_grace_seconds,
                 )
+                run(settings, stop, options)
             except BaseException as exc:
                 errors.append(exc)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from devtools.driver import status as driver_status
 from tests.integration.driver.conftest import PipelineFactory
 
 pytestmark = pytest.mark.emulator
@@ -246,3 +247,27 @@ def test_filter_criteria_of_the_deployed_mapping_are_applied(
     # THEN only purchases reached the function, and the stream is drained past the rest
     assert sorted(r["data"]["n"] for r in p.delivered_ok()) == [0, 3, 6]
     assert status.shards[0].records_filtered == 6
+
+
+def test_stop_does_not_wait_for_a_slow_invocation_beyond_the_grace_period(
+    pipeline: PipelineFactory, run_driver: Any
+) -> None:
+    # GIVEN a function that takes 4 s, and a driver with a 0.5 s shutdown grace period
+    p = pipeline("record_ok", env={"SLEEP_SECONDS": "4"})
+    p.put([("k", {"n": 0})])
+    driver = run_driver(p, shutdown_grace_seconds=0.5)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        status = driver_status.load(p.state_dir)
+        if status is not None and status.shards and status.shards[0].pending_records:
+            break
+        time.sleep(0.05)
+    # WHEN it is stopped while the invocation runs
+    started = time.monotonic()
+    driver.close()
+    # THEN it stops after the grace period, without checkpointing the unfinished batch
+    assert time.monotonic() - started < 2.5
+    final = driver_status.load(p.state_dir)
+    assert final is not None
+    assert final.state == "stopped"
+    assert final.shards[0].checkpoint is None
