@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from processor.batch import process_batch
+from processor.metrics import send_custom_metrics
 from processor.quarantine import KEY_PREFIX
 from tests.integration.processor.tables import Resources
 from tests.unit.processor.factories import FACTORIES, kinesis_event, kinesis_record
@@ -42,6 +43,10 @@ def test_every_record_is_stored_or_quarantined(resources: Resources, batch: list
     records = [kinesis_record(raw, i, shard=shard) for i, raw in enumerate(batch)]
     # WHEN the batch is processed
     outcome = process_batch(kinesis_event(records), resources.dependencies())
+    # AND its metrics are emitted without error
+    lines: list[str] = []
+    send_custom_metrics(outcome, emit=lines.append)
+    assert lines
     # THEN nothing failed and each record has exactly one fate
     assert outcome.failed == []
     quarantined = {seq for seq, _ in outcome.quarantined}
