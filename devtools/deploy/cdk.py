@@ -47,8 +47,10 @@ class CdkTarget:
                 # refuse a second emulator's account, so keep it per project
                 "CDK_HOME": str(self.paths.cdk_home),
                 "CDK_DISABLE_VERSION_CHECK": "1",
-                "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1",
-                "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+                # jsii reads a comma-separated list of Node *major versions* to keep quiet about
+                # (the banner on Node 20 is printed otherwise; "1" silences nothing)
+                "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "18,20",
+                "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "18,20",
                 "FORCE_COLOR": "0",
                 "NODE_NO_WARNINGS": "1",  # the SDK's Node-version notices on every run
                 "CI": "true",  # plain line-per-event progress instead of a redrawn bar
