@@ -81,6 +81,9 @@ def processor_code(scope: Construct) -> lambda_.Code:
             # Never pulled: local bundling always succeeds first.
             image=DockerImage.from_registry("local-bundling-only"),
             local=LocalProcessorBundling(dependencies.path),
+            # Part of the source hash: a change of pins or platform makes a new asset even if
+            # processor/ itself did not change.
+            environment={"LAMBDA_DEPS_KEY": dependencies.path.name},
         ),
     )
 
