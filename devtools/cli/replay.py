@@ -45,27 +45,11 @@ class ProgressListener(Listener):
 
 
 def target_of(outputs: StackOutputs, settings: Settings) -> ReplayTarget:
-    return ReplayTarget(
-        stream_name=outputs.stream_name,
-        results_table=outputs.get("ResultsTableName"),
-        aggregates_table=outputs.get("AggregatesTableName"),
-        quarantine_bucket=outputs.quarantine_bucket,
-        failure_queue_url=outputs.failure_queue_url,
-        log_group=outputs.log_group_name,
-        driver_dir=settings.paths.driver_dir,
-        alarm_topic_arn=outputs.values.get("AlarmTopicArn"),
-    )
+    return ReplayTarget.from_outputs(outputs, settings.paths.driver_dir)
 
 
 def clients_of(settings: Settings) -> Clients:
-    return Clients(
-        kinesis=settings.client("kinesis"),
-        dynamodb=settings.client("dynamodb"),
-        s3=settings.client("s3"),
-        sqs=settings.client("sqs"),
-        logs=settings.client("logs"),
-        cloudwatch=settings.client("cloudwatch"),
-    )
+    return Clients.from_factory(settings.client)
 
 
 def _with_rate(scenario: Scenario, rate: float | None) -> Scenario:

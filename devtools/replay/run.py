@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from devtools.driver import status as driver_status
 from devtools.replay import aggregates, alarms, failures, metrics, quarantine, results
@@ -17,12 +17,16 @@ from devtools.scenarios.plan import Plan, format_timestamp, parse_timestamp
 from processor.pipeline import derived_event_id
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_kinesis import KinesisClient
     from mypy_boto3_logs import CloudWatchLogsClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
+
+    from devtools.deploy.outputs import StackOutputs
 
 # Slack around the run's time window: clocks and minute boundaries.
 WINDOW_SLACK = dt.timedelta(minutes=1)
@@ -41,6 +45,20 @@ class ReplayTarget:
     driver_dir: Path
     alarm_topic_arn: str | None = None
 
+    @classmethod
+    def from_outputs(cls, outputs: StackOutputs, driver_dir: Path) -> ReplayTarget:
+        """The target named by the deployed stack's outputs (docs/contracts.md ids)."""
+        return cls(
+            stream_name=outputs.stream_name,
+            results_table=outputs.get("ResultsTableName"),
+            aggregates_table=outputs.get("AggregatesTableName"),
+            quarantine_bucket=outputs.quarantine_bucket,
+            failure_queue_url=outputs.failure_queue_url,
+            log_group=outputs.log_group_name,
+            driver_dir=driver_dir,
+            alarm_topic_arn=outputs.values.get("AlarmTopicArn"),
+        )
+
 
 @dataclass(frozen=True)
 class Clients:
@@ -52,6 +70,18 @@ class Clients:
     sqs: SQSClient
     logs: CloudWatchLogsClient
     cloudwatch: CloudWatchClient
+
+    @classmethod
+    def from_factory(cls, client: Callable[[str], Any]) -> Clients:
+        """From a factory such as `Settings.client` (service name -> boto3 client)."""
+        return cls(
+            kinesis=client("kinesis"),
+            dynamodb=client("dynamodb"),
+            s3=client("s3"),
+            sqs=client("sqs"),
+            logs=client("logs"),
+            cloudwatch=client("cloudwatch"),
+        )
 
 
 class Listener:
