@@ -196,10 +196,24 @@ class PipelineMonitoring(Construct):
         )
         # The processor's custom (EMF) metrics; dimension values are data, so search for them.
         dashboard.add_widgets(
-            _graph("Events processed by type", [_search("EventsProcessed", "Sum")]),
-            _graph("Purchase amount by currency", [_search("PurchaseAmount", "Sum")]),
-            _graph("Page load time (ms)", [_search("PageLoadTime", "p95")]),
-            _graph("Batch statistics", [_search_prefix("Batch", "Sum")]),
+            _graph(
+                "Events processed by type and device",
+                [_search('MetricName="EventsProcessed"', "Sum", "EventsProcessed")],
+            ),
+            _graph(
+                "Purchase amount by currency",
+                [_search('MetricName="PurchaseAmount"', "Sum", "PurchaseAmount")],
+            ),
+            _graph(
+                "Page load time p95 (ms)",
+                [_search('MetricName="PageLoadTime"', "p95", "PageLoadTime")],
+            ),
+            _graph(
+                "Quarantined records by reason",
+                [_search('MetricName="Quarantined"', "Sum", "Quarantined")],
+            ),
+            # A bare term matches each metric name holding that token: Batch/Records, ...
+            _graph("Batch statistics", [_search("Batch", "Sum", "Batch/*")]),
         )
         return dashboard
 
@@ -214,24 +228,12 @@ def _graph(title: str, metrics: list[cloudwatch.IMetric]) -> cloudwatch.GraphWid
     return cloudwatch.GraphWidget(title=title, left=metrics, width=6, height=6)
 
 
-def _search(metric_name: str, statistic: str) -> cloudwatch.MathExpression:
+def _search(terms: str, statistic: str, label: str) -> cloudwatch.MathExpression:
+    # No {namespace,dimensions} schema: it would match only metrics with exactly those
+    # dimensions, and the processor's metrics use several dimension sets (or none).
     return cloudwatch.MathExpression(
-        expression=(
-            f"SEARCH('{{{CUSTOM_NAMESPACE}}} MetricName=\"{metric_name}\"', '{statistic}', 300)"
-        ),
-        label=metric_name,
-        using_metrics={},
-        period=FIVE_MINUTES,
-    )
-
-
-def _search_prefix(prefix: str, statistic: str) -> cloudwatch.MathExpression:
-    return cloudwatch.MathExpression(
-        expression=(
-            # A bare term matches every metric name containing that (camel-case) token.
-            f"SEARCH('{{{CUSTOM_NAMESPACE}}} {prefix}', '{statistic}', 300)"
-        ),
-        label=f"{prefix}*",
+        expression=f"SEARCH('Namespace=\"{CUSTOM_NAMESPACE}\" {terms}', '{statistic}', 300)",
+        label=label,
         using_metrics={},
         period=FIVE_MINUTES,
     )

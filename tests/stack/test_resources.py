@@ -379,14 +379,28 @@ def test_dashboard_shows_pipeline_and_custom_metrics(default_stack: Synthesized)
     default_stack.template.has_resource_properties(
         "AWS::CloudWatch::Dashboard", {"DashboardBody": body}
     )
-    # The body is a Fn::Join of literal JSON fragments and resource references.
-    text = json.dumps(body.as_object())
-    for metric in (
-        "IncomingRecords", "IteratorAge", "Invocations", "Errors", "Throttles", "Duration",
-        "ConsumedWriteCapacityUnits", "WriteThrottleEvents", "ApproximateNumberOfMessagesVisible",
-        "EventsProcessed", "PurchaseAmount", "PageLoadTime", "RealTimeAnalytics} Batch",
-    ):  # fmt: skip
-        assert metric in text, metric
+    # GIVEN the body: a Fn::Join of JSON text and references (region, names)
+    parts = body.as_object()["Fn::Join"][1]
+    dashboard = json.loads("".join(p if isinstance(p, str) else "REF" for p in parts))
+    lines = [line for w in dashboard["widgets"] for line in w["properties"]["metrics"]]
+    metrics = {(line[0], line[1]) for line in lines if isinstance(line[0], str)}
+    searches = [line[0]["expression"] for line in lines if isinstance(line[0], dict)]
+    # THEN the service metrics of every stage are graphed
+    assert metrics >= {
+        ("AWS/Kinesis", "IncomingRecords"), ("AWS/Lambda", "IteratorAge"),
+        ("AWS/Lambda", "Invocations"), ("AWS/Lambda", "Errors"), ("AWS/Lambda", "Throttles"),
+        ("AWS/Lambda", "Duration"), ("AWS/DynamoDB", "ConsumedWriteCapacityUnits"),
+        ("AWS/DynamoDB", "WriteThrottleEvents"), ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+    }  # fmt: skip
+    # ... and the processor's custom metrics, found by search whatever their dimensions
+    namespace = 'Namespace="RealTimeAnalytics"'
+    assert searches == [
+        f"SEARCH('{namespace} MetricName=\"EventsProcessed\"', 'Sum', 300)",
+        f"SEARCH('{namespace} MetricName=\"PurchaseAmount\"', 'Sum', 300)",
+        f"SEARCH('{namespace} MetricName=\"PageLoadTime\"', 'p95', 300)",
+        f"SEARCH('{namespace} MetricName=\"Quarantined\"', 'Sum', 300)",
+        f"SEARCH('{namespace} Batch', 'Sum', 300)",
+    ]
 
 
 def test_tags_environment_and_project(default_stack: Synthesized) -> None:
