@@ -59,13 +59,23 @@ def _size(prepared: Prepared) -> int:
     return len(prepared.ref.data_base64) + _ITEM_OVERHEAD_BYTES
 
 
+def _affinity(prepared: Prepared) -> tuple[AggregateKey, ...]:
+    return tuple(sorted(prepared.aggregate_keys))
+
+
 def plan_chunks(events: Sequence[Prepared]) -> list[list[Prepared]]:
-    """Greedy chunks in stream order: puts + distinct aggregate updates <= 100 actions."""
+    """Greedy chunks with puts + distinct aggregate updates <= 100 actions.
+
+    Events that touch the same aggregates items are packed together (stream order among them):
+    fewer Update actions per transaction, so fewer write units and less work per request.
+    Exactly-once does not depend on the order; after a failure the mapping redelivers from the
+    lowest failed record and anything already stored is recognised as a duplicate.
+    """
     chunks: list[list[Prepared]] = []
     current: list[Prepared] = []
     keys: set[AggregateKey] = set()
     size = 0
-    for prepared in events:
+    for prepared in sorted(events, key=_affinity):
         new_keys = prepared.aggregate_keys - keys
         actions = len(current) + 1 + len(keys) + len(new_keys)
         if current and (actions > MAX_ACTIONS or size + _size(prepared) > MAX_CHUNK_BYTES):
