@@ -162,7 +162,14 @@ def bootstrap_args(target: CdkTarget) -> list[str]:
 
 
 def destroy_args(target: CdkTarget) -> list[str]:
-    return ["destroy", STACK_NAME, *target.common_args(), "--force"]
+    """Destroy from the cloud assembly the last deploy wrote when there is one: no new synth."""
+    args = ["destroy", STACK_NAME, *target.common_args(), "--force"]
+    if (target.paths.cdk_out / "manifest.json").is_file():
+        args[args.index("--app") + 1] = str(target.paths.cdk_out)
+        # the assembly is read, not written: --output must not point at the same folder
+        index = args.index("--output")
+        del args[index : index + 2]
+    return args
 
 
 def failure_message(run: CdkRun, what: str, log_path: Path) -> str:
