@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from devtools.cli.context import DEFAULT_PORT, Settings, pass_settings
+from devtools.deploy.clients import AwsClients
+from devtools.deploy.flow import resume_driver
 from devtools.emulator import start
 
 
@@ -17,9 +19,10 @@ from devtools.emulator import start
     show_default=True,
     help="Seconds to wait for the health endpoint.",
 )
+@click.option("--no-driver", is_flag=True, help="Do not resume the mapping driver.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_settings
-def up(settings: Settings, port: int, deadline: float, as_json: bool) -> None:
+def up(settings: Settings, port: int, deadline: float, no_driver: bool, as_json: bool) -> None:
     """Start MiniStack from this virtualenv, state kept under .devtools/ministack/."""
     terminal = settings.terminal
     settings.paths.ensure()
@@ -31,6 +34,15 @@ def up(settings: Settings, port: int, deadline: float, as_json: bool) -> None:
     with terminal.status(f"Starting MiniStack on 127.0.0.1:{port}"):
         result = start(settings.paths, port=port, region=settings.region, deadline_seconds=deadline)
     record = result.record
+    resumed = None
+    if not no_driver and settings.explicit_endpoint is None:
+        # a stack deployed before the restart: its driver stopped with `down`
+        resumed = resume_driver(
+            settings.paths,
+            endpoint_url=record.endpoint_url,
+            region=settings.region,
+            clients=AwsClients.build(settings.client),
+        )
     if as_json:
         terminal.json(
             {
@@ -41,6 +53,7 @@ def up(settings: Settings, port: int, deadline: float, as_json: bool) -> None:
                 "version": result.health.version,
                 "stateDir": record.state_dir,
                 "log": record.log_path,
+                "driverPid": resumed.driver_pid if resumed else None,
             }
         )
         return
@@ -53,3 +66,8 @@ def up(settings: Settings, port: int, deadline: float, as_json: bool) -> None:
         )
     terminal.info(f"  state: {record.state_dir}")
     terminal.info(f"  log:   {record.log_path}")
+    if resumed is not None:
+        terminal.success(
+            f"mapping driver resumed for the deployed stack (pid {resumed.driver_pid}); "
+            f"emulator poller {resumed.mapping_state}"
+        )

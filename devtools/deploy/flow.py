@@ -261,6 +261,36 @@ def destroy(
     return DestroyResult(driver_pid, destroyed, time.monotonic() - began)
 
 
+@dataclass(frozen=True)
+class ResumeResult:
+    """What `up` did about a stack deployed before the emulator restarted."""
+
+    mapping_id: str
+    mapping_state: str
+    driver_pid: int
+
+
+def resume_driver(
+    paths: StatePaths, *, endpoint_url: str, region: str, clients: AwsClients
+) -> ResumeResult | None:
+    """After a restart with persisted state: keep the poller off and start the driver again.
+
+    None when nothing was deployed here (no outputs, or the mapping no longer exists).
+    """
+    outputs = read_outputs_file(paths.outputs)
+    if outputs is None or "EventSourceMappingId" not in outputs.values:
+        return None
+    try:
+        clients.lambda_.get_event_source_mapping(UUID=outputs.mapping_id)
+    except ClientError:
+        return None  # state was wiped, or the stack destroyed behind our back
+    state = disable_emulator_poller(clients.lambda_, outputs.mapping_id)
+    pid = driver_link.start(
+        paths, endpoint_url=endpoint_url, region=region, mapping_uuid=outputs.mapping_id
+    )
+    return ResumeResult(outputs.mapping_id, state, pid)
+
+
 def load_report(paths: StatePaths) -> VerificationReport | None:
     """The report the last deploy wrote, for `status`."""
     import json
