@@ -29,7 +29,7 @@ from devtools.driver.ports import (
 )
 from devtools.driver.records import EventContext, StreamRecord, encode_event
 from devtools.driver.response import InvokeResult, Verdict, interpret
-from devtools.driver.shard_reader import ShardReader
+from devtools.driver.shard_reader import ReadBatch, ShardReader
 from devtools.driver.state import Checkpoints, CheckpointStore, ShardCheckpoint
 from devtools.driver.status import DriverStatus, InvocationStats, ShardStatus
 
@@ -87,6 +87,7 @@ class Ports:
     executor: Executor
     destination: FailureDestination | None = None
     status_sink: StatusSink | None = None
+    read_executor: Executor | None = None  # GetRecords calls; default: `executor`
 
 
 @dataclass
@@ -111,6 +112,7 @@ class _ShardRun:
         self.phase = WAITING
         self.start: StartPosition | None = None
         self.reader: ShardReader | None = None
+        self.read_future: Future[ReadBatch | Exception] | None = None
         self.lanes = [_Lane(i) for i in range(lanes)]
         self.unfinished: deque[str] = deque()
         self.done: set[str] = set()
@@ -176,6 +178,7 @@ class Engine:
             backoff_base_seconds=self.options.retry_backoff_base_seconds,
             backoff_max_seconds=self.options.retry_backoff_max_seconds,
         )
+        self._read_executor = ports.read_executor or ports.executor
         self._shards: dict[str, _ShardRun] = {}
         self._saved: dict[str, ShardCheckpoint] = {}
         self._resumed = False
@@ -251,7 +254,10 @@ class Engine:
         worked = self._collect(now) or worked
         for run in list(self._shards.values()):
             if run.phase == ACTIVE:
-                worked = self._read(run, now) or worked
+                worked = self._collect_read(run, now) or worked
+                self._start_read(run, now)
+                # An inline read executor has answered already.
+                worked = self._collect_read(run, now) or worked
         for run in list(self._shards.values()):
             if run.phase in (ACTIVE, CLOSED):
                 worked = self._dispatch(run, now) or worked
@@ -274,7 +280,7 @@ class Engine:
         if self._status_due:
             due.append(self._last_status + self.options.status_min_interval_seconds)
         for run in self._shards.values():
-            if run.phase == ACTIVE:
+            if run.phase == ACTIVE and run.read_future is None:
                 due.append(run.next_poll_at)
             for lane in run.lanes:
                 if lane.inflight is not None:
@@ -289,12 +295,13 @@ class Engine:
 
     def _idle_wait(self, stop: threading.Event) -> None:
         timeout = min(max(self.next_due() - self.ports.clock.monotonic(), 0.002), 0.1)
-        inflight = [
+        inflight: list[Future[Any]] = [
             lane.inflight
             for run in self._shards.values()
             for lane in run.lanes
             if lane.inflight is not None
         ]
+        inflight += [run.read_future for run in self._shards.values() if run.read_future]
         if inflight:
             wait(inflight, timeout=timeout, return_when=FIRST_COMPLETED)
         else:
@@ -409,17 +416,39 @@ class Engine:
 
     # -- reading --------------------------------------------------------------------------
 
-    def _read(self, run: _ShardRun, now: float) -> bool:
-        assert run.reader is not None
+    def _start_read(self, run: _ShardRun, now: float) -> bool:
+        """Submit the shard's next GetRecords unless one is outstanding, not due, or no room.
+
+        Reads run on the read executor, so a slow GetRecords never holds up dispatching.
+        """
+        reader = run.reader
+        if reader is None or run.read_future is not None:
+            return False
         room = self.options.max_buffered_records - run.open_count()
         if room <= 0 or now < run.next_poll_at:
             return False
-        # Parsing a 10,000-record answer stalls dispatching for a second: read in bites.
+        # Parsing a 10,000-record answer takes long: read in bites of a few batches per lane.
         bite = max(500, self.options.read_batches_ahead * self.config.batch_size * len(run.lanes))
+        run.read_future = self._read_executor.submit(self._read_call, reader, min(room, bite))
+        return True
+
+    @staticmethod
+    def _read_call(reader: ShardReader, limit: int) -> ReadBatch | Exception:
         try:
-            batch = run.reader.read(min(room, bite))
-        except Exception as exc:  # emulator unreachable: keep state, try later
-            self._source_error(f"GetRecords on {run.shard_id} failed: {type(exc).__name__}: {exc}")
+            return reader.read(limit)
+        except Exception as exc:  # emulator unreachable: reported by the loop, retried later
+            return exc
+
+    def _collect_read(self, run: _ShardRun, now: float) -> bool:
+        future = run.read_future
+        if future is None or not future.done():
+            return False
+        run.read_future = None
+        batch = future.result()
+        if isinstance(batch, Exception):
+            self._source_error(
+                f"GetRecords on {run.shard_id} failed: {type(batch).__name__}: {batch}"
+            )
             run.next_poll_at = now + self.options.source_error_backoff_seconds
             return False
         run.millis_behind = batch.millis_behind_latest

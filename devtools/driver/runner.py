@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 LOG_FILE = "driver.log"
 MAX_INVOKE_THREADS = 64
+MAX_READ_THREADS = 16  # one GetRecords in flight per shard
 logger = logging.getLogger("devtools.driver")
 
 
@@ -88,6 +89,7 @@ def build_engine(
     options: EngineOptions | None = None,
     *,
     effective: tuple[MappingConfig, FunctionInfo] | None = None,
+    read_executor: ThreadPoolExecutor | None = None,
 ) -> Engine:
     """Read the mapping as deployed, apply overrides, and wire the AWS adapters."""
     session, lambda_control = _clients(settings)
@@ -113,6 +115,7 @@ def build_engine(
         checkpoints=FileCheckpointStore(settings.state_dir),
         clock=SystemClock(),
         executor=executor,
+        read_executor=read_executor,
         destination=MessagingDestination(sqs, sns),
         status_sink=FileStatusSink(settings.state_dir),
     )
@@ -166,10 +169,13 @@ def run(
     with the new settings.
     """
     executor = ThreadPoolExecutor(MAX_INVOKE_THREADS, thread_name_prefix="driver-invoke")
+    reads = ThreadPoolExecutor(MAX_READ_THREADS, thread_name_prefix="driver-read")
     try:
         while not stop.is_set():
             effective = read_effective(settings, _clients(settings)[1])
-            engine = build_engine(settings, executor, options, effective=effective)
+            engine = build_engine(
+                settings, executor, options, effective=effective, read_executor=reads
+            )
             restart = threading.Event()
             watcher = threading.Thread(
                 target=_watch_mapping,
@@ -190,6 +196,7 @@ def run(
         # An invocation still running after the shutdown grace period is abandoned: its batch
         # is not checkpointed and will be delivered again.
         executor.shutdown(wait=False, cancel_futures=True)
+        reads.shutdown(wait=False, cancel_futures=True)
 
 
 def _configure_logging(state_dir: Path) -> None:

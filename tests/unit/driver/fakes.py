@@ -304,6 +304,7 @@ def harness(
             checkpoints=store,
             clock=clock,
             executor=executor or InlineExecutor(),
+            read_executor=InlineExecutor(),
             destination=destination,
         ),
         context=EventContext(STREAM_ARN, "us-east-1", ROLE_ARN),
