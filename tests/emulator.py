@@ -32,7 +32,7 @@ class RunningEmulator:
     def session(self) -> boto3.Session:
         return boto3.Session(
             aws_access_key_id="test",
-            aws_secret_access_key="test",  # noqa: S106 - the emulator's dummy credentials
+            aws_secret_access_key="test",  # the emulator's dummy credentials
             region_name=self.region,
         )
 
