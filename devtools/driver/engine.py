@@ -276,12 +276,15 @@ class Engine:
 
     def next_due(self) -> float:
         """The monotonic time something becomes due without outside input."""
-        due = [self._next_refresh, self._next_status]
-        if self._status_due:
-            due.append(self._last_status + self.options.status_min_interval_seconds)
+        due = [self._next_refresh]
+        if self.ports.status_sink is not None:
+            due.append(self._next_status)
+            if self._status_due:
+                due.append(self._last_status + self.options.status_min_interval_seconds)
         for run in self._shards.values():
-            if run.phase == ACTIVE and run.read_future is None:
-                due.append(run.next_poll_at)
+            has_room = run.open_count() < self.options.max_buffered_records
+            if run.phase == ACTIVE and run.read_future is None and has_room:
+                due.append(run.next_poll_at)  # a full buffer waits for invocations instead
             for lane in run.lanes:
                 if lane.inflight is not None:
                     continue

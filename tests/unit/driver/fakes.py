@@ -288,6 +288,7 @@ def harness(
     stream: FakeStream | None = None,
     clock: FakeClock | None = None,
     start: bool = True,
+    options: EngineOptions | None = None,
     **config_changes: Any,
 ) -> Harness:
     clock = clock or FakeClock()
@@ -308,7 +309,7 @@ def harness(
             destination=destination,
         ),
         context=EventContext(STREAM_ARN, "us-east-1", ROLE_ARN),
-        options=EngineOptions(idle_poll_seconds=0.05, shard_refresh_seconds=0.5),
+        options=options or EngineOptions(idle_poll_seconds=0.05, shard_refresh_seconds=0.5),
         function_timeout_seconds=60.0,
     )
     if start:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from devtools.driver.engine import EngineOptions
 from devtools.driver.records import StreamRecord
 from devtools.driver.state import MemoryCheckpointStore
 from tests.unit.driver.fakes import (
@@ -198,3 +199,27 @@ def test_restart_with_parallel_lanes_skips_what_other_lanes_finished() -> None:
     # THEN only lane A's record is delivered again; lane B's are not repeated
     assert h2.function.batches == [[stuck.sequence_number]]
     assert h2.checkpoint() == b_records[-1].sequence_number
+
+
+def test_a_full_read_buffer_stops_reading_until_invocations_finish() -> None:
+    # GIVEN a buffer of 20 records per shard, batches of 10, invocations held in flight
+    executor = ManualExecutor()
+    h = harness(
+        executor=executor,
+        batch_size=10,
+        options=EngineOptions(max_buffered_records=20, idle_poll_seconds=0.05),
+    )
+    for i in range(100):
+        h.stream.put({"n": i})
+    # WHEN the engine runs while nothing completes
+    h.engine.run_once()
+    reads = h.stream.get_records_calls
+    h.engine.run_once()
+    # THEN it read no more than the buffer holds, and does not poll again (nor spin)
+    assert h.stream.get_records_calls == reads
+    assert h.engine.next_due() > h.clock.monotonic()
+    # WHEN the invocation completes
+    executor.complete()
+    h.engine.run_once()
+    # THEN reading resumes
+    assert h.stream.get_records_calls > reads
