@@ -153,7 +153,8 @@ def deploy(
     if not watch:
         return
     terminal = settings.terminal
-    terminal.info(f"watching {', '.join(WATCHED_FOLDERS)}/ for changes (Ctrl-C to stop)")
+    folders = ", ".join(f"{name}/" for name in WATCHED_FOLDERS)
+    terminal.info(f"watching {folders} for changes (Ctrl-C to stop)")
     seen = _snapshot(options.project_root)
     while True:
         time.sleep(1.0)
