@@ -71,7 +71,9 @@ _deployments: dict[str, DeployedStack] = {}
 
 def _clients(emulator: RunningEmulator) -> AwsClients:
     session = emulator.session()  # one session: each new one reloads the service models
-    return AwsClients(lambda service: session.client(service, endpoint_url=emulator.endpoint_url))
+    return AwsClients(
+        lambda service: session.client(service, endpoint_url=emulator.endpoint_url)  # type: ignore[call-overload]
+    )
 
 
 def _stop_drivers() -> None:
