@@ -73,7 +73,7 @@ class EngineOptions:
     retry_backoff_base_seconds: float = 0.05
     retry_backoff_max_seconds: float = 2.0
     recent_durations: int = 500
-    shutdown_grace_seconds: float = 10.0
+    shutdown_grace_seconds: float = 5.0  # then in-flight batches are abandoned (re-delivered)
 
 
 @dataclass(frozen=True)
