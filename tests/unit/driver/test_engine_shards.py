@@ -223,3 +223,30 @@ def test_a_full_read_buffer_stops_reading_until_invocations_finish() -> None:
     h.engine.run_once()
     # THEN reading resumes
     assert h.stream.get_records_calls > reads
+
+
+def test_a_merged_child_waits_for_both_parents() -> None:
+    # GIVEN two shards merged into one child, one parent's function call held in flight
+    clock = FakeClock()
+    stream = FakeStream(clock, shards=2)
+    a, b = "shardId-000000000000", "shardId-000000000001"
+    stream.put({"n": 0}, shard=a)
+    stream.put({"n": 1}, shard=b)
+    stream.shards[a].closed = True
+    stream.shards[b].closed = True
+    stream.add_shard("shardId-000000000002", parents=(a, b))
+    child = stream.put({"n": 2}, shard="shardId-000000000002")
+    executor = ManualExecutor()
+    h = harness(stream=stream, clock=clock, executor=executor, batch_size=10)
+    # WHEN both parents' batches are in flight
+    h.engine.run_once()
+    assert len(executor.queued) == 2
+    h.clock.advance(1)
+    h.engine.run_once()
+    # THEN the child is not read yet
+    assert h.engine.snapshot().shard("shardId-000000000002").phase == "waiting"  # type: ignore[union-attr]
+    # WHEN the parents finish
+    while executor.complete() or h.engine.run_once():
+        h.clock.advance(1)
+    # THEN the child's record is delivered last
+    assert h.function.batches[-1] == [child.sequence_number]
