@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import platform
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +32,7 @@ from devtools.deploy.mapping import disable_emulator_poller
 from devtools.deploy.outputs import StackOutputs, describe_outputs, read_outputs_file
 from devtools.deploy.verify import load_template, verify
 from devtools.emulator.health import probe
+from devtools.emulator.lifecycle import running_record
 from devtools.errors import DeployError, EmulatorNotRunningError
 from devtools.paths import StatePaths
 
@@ -192,6 +195,7 @@ def deploy(
                 options.paths.cdk_out / f"{STACK_NAME}.template.json",
                 region=options.region,
                 iam_enforced=iam_enforced() if iam_enforced else None,
+                executed_runtime=_embedded_runtime(options),
             )
             options.paths.verification.write_text(report.dumps())
 
@@ -216,12 +220,22 @@ def deploy(
     )
 
 
+def _embedded_runtime(options: DeployOptions) -> str | None:
+    """The interpreter functions run on, when the emulator is the one `up` started from here."""
+    record = running_record(options.paths)
+    if record is None or record.endpoint_url != options.endpoint_url.rstrip("/"):
+        return None
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return f"host python{version} ({platform.machine()})"
+
+
 def verify_and_apply(
     clients: AwsClients,
     template_path: Path,
     *,
     region: str,
     iam_enforced: bool | None = None,
+    executed_runtime: str | None = None,
 ) -> VerificationReport:
     """Compare, apply what the API allows, compare again; the merged report."""
     try:
@@ -229,13 +243,20 @@ def verify_and_apply(
     except (OSError, ValueError) as exc:
         raise DeployError(f"cannot read the synthesized template {template_path}: {exc}") from exc
     try:
-        before = verify(
-            clients, template, stack_name=STACK_NAME, region=region, iam_enforced=iam_enforced
-        )
+
+        def check() -> VerificationReport:
+            return verify(
+                clients,
+                template,
+                stack_name=STACK_NAME,
+                region=region,
+                iam_enforced=iam_enforced,
+                executed_runtime=executed_runtime,
+            )
+
+        before = check()
         errors = apply_fixes(clients, before)
-        after = verify(
-            clients, template, stack_name=STACK_NAME, region=region, iam_enforced=iam_enforced
-        )
+        after = check()
     except (ClientError, BotoCoreError) as exc:
         raise DeployError(f"verification against the emulator failed: {exc}") from exc
     return merge(before, after, errors)

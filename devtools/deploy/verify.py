@@ -627,6 +627,32 @@ def _arn_lookup(clients: AwsClients, region: str) -> Callable[[str, str], str | 
     return lookup
 
 
+def _runtime_findings(resources: dict[str, Any], executed: str) -> list[Finding]:
+    found: list[Finding] = []
+    for logical_id, resource in sorted(resources.items()):
+        if resource.get("Type") != "AWS::Lambda::Function":
+            continue
+        props = resource.get("Properties", {})
+        runtime = str(props.get("Runtime", ""))
+        if not runtime.startswith("python"):
+            continue
+        declared = f"{runtime} ({','.join(props.get('Architectures', ['x86_64']))})"
+        found.append(
+            Finding(
+                logical_id=logical_id,
+                resource_type="AWS::Lambda::Function",
+                physical_id="",
+                setting="Runtime (executed)",
+                expected=declared,
+                actual=executed,
+                status="differs",
+                note="MiniStack runs Python functions in its own interpreter, not the "
+                "declared runtime; GetFunction still reports the declared one",
+            )
+        )
+    return found
+
+
 def verify(
     clients: AwsClients,
     template: dict[str, Any],
@@ -634,8 +660,13 @@ def verify(
     stack_name: str,
     region: str,
     iam_enforced: bool | None = None,
+    executed_runtime: str | None = None,
 ) -> VerificationReport:
-    """Every checkable template setting compared with the emulator's describe calls."""
+    """Every checkable template setting compared with the emulator's describe calls.
+
+    `iam_enforced` (from the health endpoint) and `executed_runtime` (the interpreter the
+    embedded MiniStack runs Python functions with) add emulator-wide findings when known.
+    """
     resources: dict[str, Any] = template.get("Resources", {})
     deployed = deployed_resources(clients, stack_name)
     resolver = Resolver(
@@ -686,6 +717,8 @@ def verify(
                     note=f"describe call failed: {exc}",
                 )
             )
+    if executed_runtime is not None:
+        findings.extend(_runtime_findings(resources, executed_runtime))
     if iam_enforced is not None:
         findings.append(
             Finding(

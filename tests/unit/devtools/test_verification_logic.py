@@ -90,3 +90,22 @@ def test_merge_says_when_no_api_exists() -> None:
     merged = merge(VerificationReport((unfixable,)), VerificationReport((unfixable,)), {})
     assert merged.findings[0].note == "no API to apply it"
     assert merged.counts() == {"dropped": 1}
+
+
+def test_the_executed_python_runtime_is_reported_against_the_declared_one() -> None:
+    from devtools.deploy.verify import _runtime_findings
+
+    resources = {
+        "Fn": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {"Runtime": "python3.13", "Architectures": ["arm64"]},
+        },
+        "NodeFn": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "nodejs22.x"}},
+    }
+    (finding,) = _runtime_findings(resources, "host python3.11 (x86_64)")
+    assert (finding.logical_id, finding.expected, finding.actual, finding.status) == (
+        "Fn",
+        "python3.13 (arm64)",
+        "host python3.11 (x86_64)",
+        "differs",
+    )
