@@ -200,12 +200,9 @@ def merge(
         was_problem = earlier is not None and earlier.status in PROBLEM_STATUSES
         fixable = (finding.resource_type, finding.setting) in FIXERS
         if was_problem and finding.status == "ok":
+            left = earlier.actual if earlier else "-"
             merged.append(
-                finding.with_status(
-                    "applied",
-                    f"emulator dropped it; applied via API (was "
-                    f"{earlier.actual if earlier else '-'})",
-                )
+                finding.with_status("applied", f"set via the API (CloudFormation left {left})")
             )
         elif finding.status in PROBLEM_STATUSES and finding.key in errors:
             merged.append(finding.with_status("apply-failed", errors[finding.key]))
@@ -216,7 +213,8 @@ def merge(
                 )
             )
         elif finding.status in PROBLEM_STATUSES:
-            merged.append(finding.with_status(finding.status, "no API to apply it"))
+            # keep an explanation the check gave; else say why nothing was applied
+            merged.append(finding.with_status(finding.status, finding.note or "no API to apply it"))
         else:
             merged.append(finding)
     return VerificationReport(tuple(merged))

@@ -78,7 +78,7 @@ def test_merge_marks_fixed_settings_applied_and_failed_fixes_with_their_error() 
     # THEN PITR is applied (noting the value before), TTL is apply-failed with the error
     pitr_result, ttl_result = merged.findings
     assert pitr_result.status == "applied"
-    assert "was false" in pitr_result.note
+    assert pitr_result.note == "set via the API (CloudFormation left false)"
     assert (ttl_result.status, ttl_result.note) == ("apply-failed", "ClientError: boom")
     assert merged.problems == (ttl_result,)
     assert merged.applied == (pitr_result,)
