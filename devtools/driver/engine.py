@@ -8,10 +8,10 @@ import os
 import statistics
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from dataclasses import dataclass, field, replace
-from typing import Any, Protocol, TypeVar
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 from devtools.driver.batching import BatchRule, PendingRecord
 from devtools.driver.config import MappingConfig
@@ -26,23 +26,18 @@ from devtools.driver.ports import (
     RecordSource,
     ShardInfo,
     StartPosition,
+    StatusSink,
 )
-from devtools.driver.records import EventContext, StreamRecord, encode_event
+from devtools.driver.records import EventContext, encode_event
 from devtools.driver.response import InvokeResult, Verdict, interpret
 from devtools.driver.shard_reader import ReadBatch, ShardReader
+from devtools.driver.shard_state import ACTIVE, CLOSED, FINISHED, WAITING, Lane, ShardRun
 from devtools.driver.state import Checkpoints, CheckpointStore, ShardCheckpoint
 from devtools.driver.status import DriverStatus, InvocationStats, ShardStatus
 
 logger = logging.getLogger("devtools.driver")
 
-WAITING, ACTIVE, CLOSED, FINISHED = "waiting", "active", "closed", "finished"
 _T = TypeVar("_T")
-
-
-class StatusSink(Protocol):
-    """Receives status snapshots (the file sink writes status.json)."""
-
-    def write(self, status: DriverStatus) -> None: ...
 
 
 class InlineExecutor(Executor):
@@ -90,69 +85,6 @@ class Ports:
     read_executor: Executor | None = None  # GetRecords calls; default: `executor`
 
 
-@dataclass
-class _Lane:
-    index: int
-    pending: deque[PendingRecord] = field(default_factory=deque)
-    chunks: deque[Chunk] = field(default_factory=deque)
-    inflight: Future[InvokeResult | InvokeError] | None = None
-    inflight_chunk: Chunk | None = None
-    last_done: str | None = None
-    skip_through: int | None = None
-
-    def idle(self) -> bool:
-        return not self.pending and not self.chunks and self.inflight is None
-
-
-class _ShardRun:
-    """One shard's live state."""
-
-    def __init__(self, info: ShardInfo, lanes: int) -> None:
-        self.info = info
-        self.phase = WAITING
-        self.start: StartPosition | None = None
-        self.reader: ShardReader | None = None
-        self.read_future: Future[ReadBatch | Exception] | None = None
-        self.lanes = [_Lane(i) for i in range(lanes)]
-        self.unfinished: deque[str] = deque()
-        self.done: set[str] = set()
-        self.arrivals: dict[str, float] = {}
-        self.checkpoint: str | None = None
-        self.latest_sequence: str | None = None
-        self.millis_behind = 0
-        self.next_poll_at = 0.0
-        self.gone = False
-        self.last_result = "No records processed"
-        self.invocations = 0
-        self.failures = 0
-        self.records_delivered = 0
-        self.records_to_destination = 0
-        self.records_discarded = 0
-        self.records_filtered = 0
-
-    @property
-    def shard_id(self) -> str:
-        return self.info.shard_id
-
-    def open_count(self) -> int:
-        return len(self.unfinished) - len(self.done)
-
-    def mark_done(self, lane: _Lane, records: Iterable[StreamRecord]) -> bool:
-        """Finish records (lane checkpoint moves); returns whether the shard checkpoint moved."""
-        for record in records:
-            self.done.add(record.sequence_number)
-            if lane.last_done is None or record.sequence > int(lane.last_done):
-                lane.last_done = record.sequence_number
-        moved = False
-        while self.unfinished and self.unfinished[0] in self.done:
-            sequence = self.unfinished.popleft()
-            self.done.discard(sequence)
-            self.arrivals.pop(sequence, None)
-            self.checkpoint = sequence
-            moved = True
-        return moved
-
-
 class Engine:
     """Drives one mapping: call `start()`, then `run_once()` repeatedly (or `run(stop)`)."""
 
@@ -179,7 +111,7 @@ class Engine:
             backoff_max_seconds=self.options.retry_backoff_max_seconds,
         )
         self._read_executor = ports.read_executor or ports.executor
-        self._shards: dict[str, _ShardRun] = {}
+        self._shards: dict[str, ShardRun] = {}
         self._saved: dict[str, ShardCheckpoint] = {}
         self._resumed = False
         self._next_refresh = 0.0
@@ -195,7 +127,6 @@ class Engine:
         self._invoke_errors = 0
         self._durations: deque[float] = deque(maxlen=self.options.recent_durations)
         self._duration_max = 0.0
-        self._lock = threading.Lock()
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -341,7 +272,7 @@ class Engine:
                 self._saved.pop(shard_id, None)
             if run is not None:
                 continue
-            run = _ShardRun(info, lanes)
+            run = ShardRun(info, lanes)
             saved = self._saved.get(shard_id)
             if saved is not None and self._reused_id(
                 ShardInfo(shard_id, starting_sequence=saved.starting_sequence), info
@@ -388,7 +319,7 @@ class Engine:
             return run.phase == FINISHED
         return parent_id not in listed  # expired or never known: nothing to wait for
 
-    def _restore(self, run: _ShardRun, saved: ShardCheckpoint) -> None:
+    def _restore(self, run: ShardRun, saved: ShardCheckpoint) -> None:
         run.checkpoint = saved.sequence
         run.start = saved.start
         if saved.finished:
@@ -401,7 +332,7 @@ class Engine:
                     lane.last_done = sequence
                     lane.skip_through = int(sequence)
 
-    def _activate(self, run: _ShardRun, now: float) -> None:
+    def _activate(self, run: ShardRun, now: float) -> None:
         position = (
             StartPosition("AFTER_SEQUENCE_NUMBER", sequence=run.checkpoint)
             if run.checkpoint is not None
@@ -419,7 +350,7 @@ class Engine:
 
     # -- reading --------------------------------------------------------------------------
 
-    def _start_read(self, run: _ShardRun, now: float) -> bool:
+    def _start_read(self, run: ShardRun, now: float) -> bool:
         """Submit the shard's next GetRecords unless one is outstanding, not due, or no room.
 
         Reads run on the read executor, so a slow GetRecords never holds up dispatching.
@@ -442,7 +373,7 @@ class Engine:
         except Exception as exc:  # emulator unreachable: reported by the loop, retried later
             return exc
 
-    def _collect_read(self, run: _ShardRun, now: float) -> bool:
+    def _collect_read(self, run: ShardRun, now: float) -> bool:
         future = run.read_future
         if future is None or not future.done():
             return False
@@ -487,7 +418,7 @@ class Engine:
 
     # -- dispatching ----------------------------------------------------------------------
 
-    def _dispatch(self, run: _ShardRun, now: float) -> bool:
+    def _dispatch(self, run: ShardRun, now: float) -> bool:
         worked = False
         flush = run.phase == CLOSED
         for lane in run.lanes:
@@ -512,7 +443,7 @@ class Engine:
                 worked = True
         return worked
 
-    def _next_chunk(self, lane: _Lane, now: float, *, flush: bool) -> Chunk | None:
+    def _next_chunk(self, lane: Lane, now: float, *, flush: bool) -> Chunk | None:
         if lane.chunks:
             if lane.chunks[0].not_before > now:
                 return None
@@ -531,7 +462,7 @@ class Engine:
         except Exception as exc:  # a bug or an unexpected client error must not kill the lane
             return InvokeError(f"{type(exc).__name__}: {exc}")
 
-    def _discard(self, run: _ShardRun, lane: _Lane, chunk: Chunk, now: float) -> bool:
+    def _discard(self, run: ShardRun, lane: Lane, chunk: Chunk, now: float) -> bool:
         """Send a discarded chunk's invocation record; False (chunk kept) when that failed."""
         destination = self.config.on_failure_destination
         if destination and self.ports.destination is not None:
@@ -590,8 +521,8 @@ class Engine:
 
     def _apply(
         self,
-        run: _ShardRun,
-        lane: _Lane,
+        run: ShardRun,
+        lane: Lane,
         chunk: Chunk,
         result: InvokeResult | InvokeError,
         now: float,

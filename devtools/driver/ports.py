@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from devtools.driver.records import StreamRecord
 from devtools.driver.response import InvokeResult
+
+if TYPE_CHECKING:
+    from devtools.driver.status import DriverStatus
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,12 @@ class FailureDestination(Protocol):
     def send(self, destination_arn: str, message: str) -> None:
         """Raises DestinationError."""
         ...
+
+
+class StatusSink(Protocol):
+    """Receives status snapshots (the file sink writes status.json)."""
+
+    def write(self, status: DriverStatus) -> None: ...
 
 
 class Clock(Protocol):
