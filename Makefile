@@ -12,7 +12,9 @@ NPM_STAMP := node_modules/.installed
 CDK := npx --no-install cdk
 SCENARIO ?= scenarios/checkout_errors.yaml
 
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+# jsii takes the Node majors whose end-of-life banner to silence (Node 20 is our floor).
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 18,20
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help install synth diff bootstrap aws-deploy destroy lint format typecheck test \

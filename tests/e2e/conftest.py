@@ -46,7 +46,7 @@ def deployed(
         "DEVTOOLS_STATE_DIR": str(state_dir),
         "NO_COLOR": "1",
         "COLUMNS": "160",
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "18,20",
     }
     session = Deployed(env=env, state_dir=state_dir)
     result = session.devtools("deploy", timeout=DEPLOY_TIMEOUT_SECONDS)
