@@ -9,6 +9,7 @@ from typing import Any
 
 from devtools.driver.exceptions import InvalidMappingError
 from devtools.driver.filtering import parse_filters
+from devtools.driver.windows import MAX_TUMBLING_WINDOW_SECONDS
 
 # AWS's Kinesis defaults for settings a mapping may leave out.
 DEFAULT_BATCH_SIZE = 100
@@ -35,6 +36,7 @@ OVERRIDABLE_KEYS = frozenset(
         "ParallelizationFactor",
         "DestinationConfig",
         "FilterCriteria",
+        "TumblingWindowInSeconds",
     }
 )
 
@@ -57,6 +59,7 @@ class MappingConfig:
     parallelization_factor: int = 1
     on_failure_destination: str | None = None
     filters: tuple[dict[str, Any], ...] = field(default=())
+    tumbling_window_seconds: int = 0
     unsupported: tuple[str, ...] = field(default=())  # settings present but not reproduced
     overridden: tuple[str, ...] = field(default=())
 
@@ -81,6 +84,7 @@ class MappingConfig:
             "ParallelizationFactor": self.parallelization_factor,
             "OnFailureDestination": self.on_failure_destination,
             "FilterPatterns": list(self.filters),
+            "TumblingWindowInSeconds": self.tumbling_window_seconds,
             "Unsupported": list(self.unsupported),
             "Overridden": list(self.overridden),
         }
@@ -135,10 +139,8 @@ def _destination(value: Any) -> str | None:
 
 def _unsupported(merged: Mapping[str, Any]) -> tuple[str, ...]:
     """Settings the driver does not reproduce (reported in the status, never silently)."""
-    found = []
-    if int(merged.get("TumblingWindowInSeconds") or 0) > 0:
-        found.append("TumblingWindowInSeconds")
-    return tuple(found)
+    del merged  # every Kinesis mapping setting is reproduced; kept for future ones
+    return ()
 
 
 def merge_overrides(
@@ -226,6 +228,12 @@ def mapping_config(
         ),
         on_failure_destination=_destination(merged.get("DestinationConfig")),
         filters=parse_filters(merged.get("FilterCriteria")),
+        tumbling_window_seconds=_int_in(
+            "TumblingWindowInSeconds",
+            merged.get("TumblingWindowInSeconds") or 0,
+            0,
+            MAX_TUMBLING_WINDOW_SECONDS,
+        ),
         unsupported=_unsupported(merged),
         overridden=changed,
     )

@@ -34,6 +34,7 @@ from devtools.driver.shard_reader import ReadBatch, ShardReader
 from devtools.driver.shard_state import ACTIVE, CLOSED, FINISHED, WAITING, Lane, ShardRun
 from devtools.driver.state import Checkpoints, CheckpointStore, ShardCheckpoint
 from devtools.driver.status import DriverStatus, InvocationStats, ShardStatus
+from devtools.driver.windows import returned_state, window_fields, window_of
 
 logger = logging.getLogger("devtools.driver")
 
@@ -225,6 +226,9 @@ class Engine:
                     ready_at = self.batch_rule.ready_at(lane.pending)
                     if ready_at is not None:
                         due.append(ready_at)
+                    if lane.window is not None:  # the final invocation at the window's end
+                        wall_wait = lane.window.end - self.ports.clock.time()
+                        due.append(self.ports.clock.monotonic() + max(0.0, wall_wait))
         return min(due)
 
     def _idle_wait(self, stop: threading.Event) -> None:
@@ -437,7 +441,7 @@ class Engine:
                         lane.chunks.appendleft(rest)
                     lane.chunks.appendleft(expired)
                     continue
-                payload = encode_event(chunk.records, self.context)
+                payload = self._payload(run, lane, chunk)
                 lane.inflight = self.ports.executor.submit(self._invoke, payload)
                 lane.inflight_chunk = chunk
                 worked = True
@@ -448,11 +452,55 @@ class Engine:
             if lane.chunks[0].not_before > now:
                 return None
             return lane.chunks.popleft()
+        seconds = self.config.tumbling_window_seconds
+        if seconds:
+            return self._next_window_chunk(lane, now, seconds, flush=flush)
         if not self.batch_rule.is_ready(lane.pending, now, flush=flush):
             return None
         count = self.batch_rule.take_count(lane.pending)
         records = tuple(lane.pending.popleft().record for _ in range(count))
         return Chunk(records=records)
+
+    def _next_window_chunk(
+        self, lane: Lane, now: float, seconds: int, *, flush: bool
+    ) -> Chunk | None:
+        """Tumbling windows: batches never span two windows; a window ends with a final
+        invocation (no records) once a later window's record is waiting, its end has passed,
+        or the shard is closed."""
+        first = window_of(lane.pending[0].record.arrival, seconds) if lane.pending else None
+        if lane.window is not None and (
+            (first is not None and first != lane.window)
+            or (first is None and (flush or self.ports.clock.time() >= lane.window.end))
+        ):
+            return Chunk(records=())  # the final invocation of lane.window
+        if first is None:
+            return None
+        same = 0
+        for item in lane.pending:
+            if window_of(item.record.arrival, seconds) != first:
+                break
+            same += 1
+        boundary = same < len(lane.pending)
+        if not (boundary or self.batch_rule.is_ready(lane.pending, now, flush=flush)):
+            return None
+        count = min(same, self.batch_rule.take_count(lane.pending))
+        return Chunk(records=tuple(lane.pending.popleft().record for _ in range(count)))
+
+    def _payload(self, run: ShardRun, lane: Lane, chunk: Chunk) -> bytes:
+        seconds = self.config.tumbling_window_seconds
+        if not seconds:
+            return encode_event(chunk.records, self.context)
+        if lane.window is None:
+            lane.window = window_of(chunk.records[0].arrival, seconds)
+            lane.window_state = {}
+        extra = window_fields(
+            lane.window,
+            lane.window_state,
+            shard_id=run.shard_id,
+            stream_arn=self.context.stream_arn,
+            final=not chunk.records,
+        )
+        return encode_event(chunk.records, self.context, extra)
 
     def _invoke(self, payload: bytes) -> InvokeResult | InvokeError:
         try:
@@ -542,6 +590,9 @@ class Engine:
         self._duration_max = max(self._duration_max, result.duration_ms)
         if result.function_error:
             self._function_errors += 1
+        if not chunk.records:
+            self._apply_final(run, lane, chunk, result, now)
+            return
         invoked = replace(chunk, invoke_count=chunk.invoke_count + 1, last_result=result)
         outcome = interpret(
             result,
@@ -549,6 +600,10 @@ class Engine:
             report_batch_item_failures=self.config.report_batch_item_failures,
         )
         decision = decide(invoked, outcome, self.retry_rule, now)
+        if self.config.tumbling_window_seconds and outcome.verdict is not Verdict.FAILED:
+            state = returned_state(result.payload)
+            if state is not None:
+                lane.window_state = state
         if decision.succeeded:
             run.records_delivered += len(decision.succeeded)
             run.mark_done(lane, decision.succeeded)
@@ -567,6 +622,22 @@ class Engine:
                 len(invoked.records),
                 outcome.reason,
             )
+
+    def _apply_final(
+        self, run: ShardRun, lane: Lane, chunk: Chunk, result: InvokeResult, now: float
+    ) -> None:
+        """The window's final invocation: retried until it succeeds (it carries no records)."""
+        if result.function_error:
+            run.failures += 1
+            run.last_result = f"FAILED - final invocation of the window ({result.function_error})"
+            retries = chunk.retries + 1
+            lane.chunks.appendleft(
+                replace(chunk, retries=retries, not_before=now + self.retry_rule.backoff(retries))
+            )
+            return
+        run.last_result = "OK - final invocation of the window"
+        lane.window = None
+        lane.window_state = {}
 
     # -- persistence and status -----------------------------------------------------------
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from devtools.driver.types import KinesisEvent, KinesisEventRecord
 
@@ -87,6 +88,13 @@ def build_event(records: Sequence[StreamRecord], context: EventContext) -> Kines
     return {"Records": [event_record(record, context) for record in records]}
 
 
-def encode_event(records: Sequence[StreamRecord], context: EventContext) -> bytes:
-    """The payload bytes sent to Invoke."""
-    return json.dumps(build_event(records, context), separators=(",", ":")).encode("utf-8")
+def encode_event(
+    records: Sequence[StreamRecord],
+    context: EventContext,
+    extra: Mapping[str, Any] | None = None,
+) -> bytes:
+    """The payload bytes sent to Invoke; `extra` adds top-level fields (tumbling windows)."""
+    event: dict[str, Any] = dict(build_event(records, context))
+    if extra:
+        event.update(extra)
+    return json.dumps(event, separators=(",", ":")).encode("utf-8")

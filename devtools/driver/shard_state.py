@@ -6,6 +6,7 @@ from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Any
 
 from devtools.driver.batching import PendingRecord
 from devtools.driver.exceptions import InvokeError
@@ -14,6 +15,7 @@ from devtools.driver.ports import ShardInfo, StartPosition
 from devtools.driver.records import StreamRecord
 from devtools.driver.response import InvokeResult
 from devtools.driver.shard_reader import ReadBatch, ShardReader
+from devtools.driver.windows import Window
 
 # Shard phases: waiting for parents, being read, fully read (draining), all records finished.
 WAITING, ACTIVE, CLOSED, FINISHED = "waiting", "active", "closed", "finished"
@@ -30,9 +32,13 @@ class Lane:
     inflight_chunk: Chunk | None = None
     last_done: str | None = None
     skip_through: int | None = None
+    window: Window | None = None  # the open tumbling window, until its final invocation
+    window_state: dict[str, Any] = field(default_factory=dict)
 
     def idle(self) -> bool:
-        return not self.pending and not self.chunks and self.inflight is None
+        return (
+            not self.pending and not self.chunks and self.inflight is None and self.window is None
+        )
 
 
 class ShardRun:

@@ -272,3 +272,26 @@ def test_stop_does_not_wait_for_a_slow_invocation_beyond_the_grace_period(
     assert final is not None
     assert final.state == "stopped"
     assert final.shards[0].checkpoint is None
+
+
+def test_tumbling_window_from_overrides_aggregates_and_finalizes(
+    pipeline: PipelineFactory, run_driver: Any
+) -> None:
+    # GIVEN a mapping the emulator keeps no TumblingWindowInSeconds for, and the override 2 s
+    p = pipeline("window_sum", BatchSize=2)
+    p.put([("k", {"n": n}) for n in (1, 2, 3)])
+    # WHEN the driver runs past the window's end
+    driver = run_driver(p, {"TumblingWindowInSeconds": 2})
+    p.wait_drained()
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline and not any(i["final"] for i in p.invocations()):
+        time.sleep(0.1)
+    driver.close()
+    # THEN the state was carried between the window's invocations and handed to the final one
+    invocations = p.invocations()
+    finals = [i for i in invocations if i["final"]]
+    assert finals
+    assert sum(i["records"] for i in invocations if not i["final"]) == 3
+    assert all(f["records"] == 0 for f in finals)
+    assert sum(f["state_in"]["sum"] for f in finals) == 6  # (records may straddle two windows)
+    assert len({f["window"]["start"] for f in finals}) == len(finals)  # one final per window

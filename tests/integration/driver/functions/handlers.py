@@ -61,3 +61,22 @@ def report_poison(event: dict[str, Any], context: object) -> dict[str, Any]:
     ]
     _log(event, "partial" if failures else "ok")
     return {"batchItemFailures": failures}
+
+
+def window_sum(event: dict[str, Any], context: object) -> dict[str, Any]:
+    """Tumbling-window aggregation: sums `n` in the state; logs the window fields."""
+    state = dict(event.get("state") or {})
+    state["sum"] = state.get("sum", 0) + sum(
+        json.loads(base64.b64decode(r["kinesis"]["data"]))["n"] for r in event["Records"]
+    )
+    line = {
+        "outcome": "window",
+        "records": len(event["Records"]),
+        "final": event.get("isFinalInvokeForWindow"),
+        "state_in": event.get("state"),
+        "window": event.get("window"),
+    }
+    with open(os.environ["OUT_FILE"], "a", encoding="utf-8") as out:
+        fcntl.flock(out, fcntl.LOCK_EX)
+        out.write(json.dumps(line) + "\n")
+    return {"state": state}
