@@ -122,6 +122,7 @@ class Engine:
         self._dirty = False
         self._state = "starting"
         self._last_error: str | None = None
+        self._last_error_at: float | None = None
         self._started_at = ports.clock.time()
         self._invocations = 0
         self._function_errors = 0
@@ -173,6 +174,7 @@ class Engine:
         """Record a fatal error in the status file."""
         self._state = "failed"
         self._last_error = message
+        self._last_error_at = self.ports.clock.time()
         self._write_status(force=True)
 
     # -- one pass -------------------------------------------------------------------------
@@ -351,6 +353,7 @@ class Engine:
         if message != self._last_error:
             logger.error("%s", message)
         self._last_error = message
+        self._last_error_at = self.ports.clock.time()
 
     # -- reading --------------------------------------------------------------------------
 
@@ -725,4 +728,5 @@ class Engine:
                 recent_durations_ms=tuple(round(d, 1) for d in self._durations),
             ),
             last_error=self._last_error,
+            last_error_at=self._last_error_at,
         )

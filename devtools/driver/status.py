@@ -74,6 +74,7 @@ class DriverStatus:
     shards: tuple[ShardStatus, ...] = ()
     invocations: InvocationStats = field(default_factory=InvocationStats)
     last_error: str | None = None
+    last_error_at: float | None = None  # epoch seconds: tells a stale error from a current one
 
     def shard(self, shard_id: str) -> ShardStatus | None:
         return next((s for s in self.shards if s.shard_id == shard_id), None)

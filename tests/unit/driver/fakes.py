@@ -63,6 +63,7 @@ class FakeStream:
         self._iterators: dict[str, tuple[str, int]] = {}
         self._tokens = itertools.count()
         self.get_records_calls = 0
+        self.unreachable = False  # every call fails as if the emulator were down
 
     def add_shard(self, shard_id: str, parents: tuple[str, ...] = ()) -> None:
         self.shards[shard_id] = _Shard(parents=parents, starting_sequence=str(next(self._seq)))
@@ -90,6 +91,8 @@ class FakeStream:
     # RecordSource
 
     def list_shards(self) -> list[ShardInfo]:
+        if self.unreachable:
+            raise ConnectionError("connection refused")
         return [
             ShardInfo(sid, shard.parents, shard.starting_sequence)
             for sid, shard in self.shards.items()
@@ -124,6 +127,8 @@ class FakeStream:
 
     def get_records(self, shard_id: str, iterator: str, limit: int) -> ReadResult:
         self.get_records_calls += 1
+        if self.unreachable:
+            raise ConnectionError("connection refused")
         sid, index = self._iterators[iterator]
         shard = self.shards[sid]
         if shard.deleted:

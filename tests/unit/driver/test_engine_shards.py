@@ -250,3 +250,27 @@ def test_a_merged_child_waits_for_both_parents() -> None:
         h.clock.advance(1)
     # THEN the child's record is delivered last
     assert h.function.batches[-1] == [child.sequence_number]
+
+
+def test_an_unreachable_stream_is_retried_without_losing_position() -> None:
+    # GIVEN a driver that delivered one record, then the emulator becomes unreachable
+    h = harness(batch_size=10)
+    h.stream.put({"n": 0})
+    h.run()
+    h.stream.unreachable = True
+    later = h.stream.put({"n": 1})
+    # WHEN it runs for a while
+    h.run(seconds=3)
+    # THEN it reports the error and keeps its checkpoint
+    status = h.engine.snapshot()
+    assert status.last_error is not None
+    assert "connection refused" in status.last_error
+    assert status.last_error_at is not None
+    assert status.last_error_at > h.clock.time() - 1.0
+    assert len(h.function.events) == 1
+    # WHEN the emulator is back
+    h.stream.unreachable = False
+    h.run(seconds=2)
+    # THEN the next record is delivered once
+    assert h.function.batches[-1] == [later.sequence_number]
+    assert len(h.function.events) == 2
