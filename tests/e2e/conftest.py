@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emulator import RunningEmulator
+from tests.emulator import REGION, free_port
 
 DEPLOY_TIMEOUT_SECONDS = 240
 
@@ -35,23 +35,36 @@ class Deployed:
 
 
 @pytest.fixture(scope="session")
-def deployed(
-    emulator: RunningEmulator, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Deployed]:
-    """`devtools deploy` once (stack + mapping driver); `devtools down` stops the driver after."""
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
+    """The user's path through the real CLI: `devtools up` (its own emulator), `deploy`, `down`.
+
+    The e2e suite owns its emulator and deployment so that no other suite's deployment (and
+    mapping driver) reads the same stream while scenarios are checked.
+    """
     state_dir = tmp_path_factory.mktemp("devtools-state")
     env = {
-        **os.environ,
-        **emulator.env(),
-        "DEVTOOLS_STATE_DIR": str(state_dir),
-        "NO_COLOR": "1",
-        "COLUMNS": "160",
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "18,20",
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("AWS_ENDPOINT_URL")  # the CLI must find the emulator `up` started
     }
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "DEVTOOLS_STATE_DIR": str(state_dir),
+            "NO_COLOR": "1",
+            "COLUMNS": "160",
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "18,20",
+        }
+    )
     session = Deployed(env=env, state_dir=state_dir)
-    result = session.devtools("deploy", timeout=DEPLOY_TIMEOUT_SECONDS)
-    assert result.returncode == 0, f"deploy failed:\n{result.stdout}\n{result.stderr}"
+    started = session.devtools("up", "--port", str(free_port()), timeout=60)
+    assert started.returncode == 0, f"up failed:\n{started.stdout}\n{started.stderr}"
     try:
+        result = session.devtools("deploy", timeout=DEPLOY_TIMEOUT_SECONDS)
+        assert result.returncode == 0, f"deploy failed:\n{result.stdout}\n{result.stderr}"
         yield session
     finally:
         session.devtools("down", timeout=60)
