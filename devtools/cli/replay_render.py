@@ -8,6 +8,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from devtools.replay.alarms import display_name
 from devtools.report.model import AggregateSummary, ReplayReport
 from devtools.scenarios.plan import Plan
 from devtools.scenarios.truth import PlanTruth
@@ -185,7 +186,7 @@ def alarms(report: ReplayReport) -> Table:
         observed = "no data" if verdict.observed is None else f"{verdict.observed:g}"
         state = "[red]FIRES[/red]" if verdict.would_fire else "[green]quiet[/green]"
         table.add_row(
-            verdict.name,
+            display_name(verdict.name),
             f"{verdict.metric} {verdict.statistic} {verdict.comparison} {verdict.threshold:g}",
             observed,
             state,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,17 @@ _COMPARE: dict[str, tuple[str, Callable[[float, float], bool]]] = {
     "LessThanThreshold": ("<", operator.lt),
     "LessThanOrEqualToThreshold": ("<=", operator.le),
 }
+
+
+# CDK names alarms `<Stack>-<ConstructPath><LogicalIdHash>-<Suffix>`; people think in the
+# construct's own id (`LambdaErrors`), which is also what scenario expectations name.
+_CDK_ALARM_NAME = re.compile(r"^(?:[A-Za-z0-9]+-)?(?:Monitoring)?(?P<id>.+?)[0-9A-F]{8}-[0-9A-Z]+$")
+
+
+def display_name(alarm_name: str) -> str:
+    """The construct id inside a CDK-generated alarm name; any other name unchanged."""
+    match = _CDK_ALARM_NAME.match(alarm_name)
+    return match.group("id") if match else alarm_name
 
 
 @dataclass(frozen=True)
