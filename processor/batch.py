@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from processor.exceptions import MalformedEventError
+from processor.known_extrema import KnownExtrema
 from processor.pipeline import Poison, Prepared, prepare_records
 from processor.quarantine import quarantine_record
 from processor.reasons import Reason, Rejection
@@ -30,6 +31,8 @@ class Dependencies:
     quarantine_bucket: str
     ttl_days: int
     policy: RetryPolicy = field(default_factory=RetryPolicy)
+    # Outlives invocations in a warm container: saves the min/max update most batches need not make.
+    known_extrema: KnownExtrema = field(default_factory=KnownExtrema)
 
 
 @dataclass
@@ -68,7 +71,7 @@ def process_batch(
     failed: set[str] = set()
     to_quarantine = [(o.ref, o.rejection) for o in outcomes if isinstance(o, Poison)]
     valid = [o for o in outcomes if isinstance(o, Prepared)]
-    stored = store_events(deps.dynamodb, valid, deps.target, policy)
+    stored = store_events(deps.dynamodb, valid, deps.target, policy, deps.known_extrema)
     result.stored, result.duplicates = stored.stored, stored.duplicates
     result.dynamodb_requests, result.retries = stored.requests, stored.retries
     failed.update(p.ref.sequence_number for p in stored.failed)

@@ -39,6 +39,7 @@ _CLIENT_CONFIG = Config(
     connect_timeout=3,
     read_timeout=10,
     parameter_validation=False,
+    account_id_endpoint_mode="disabled",
 )
 _NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE)
 

@@ -12,6 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from processor import aggregates as agg
 from processor.folding import AggregateKey, Extrema
+from processor.known_extrema import KnownExtrema
 from processor.pipeline import Prepared
 from processor.retry import TRANSIENT_CANCELLATION_CODES, RetryPolicy, error_code, is_transient
 
@@ -149,8 +150,12 @@ def store_events(
     events: Sequence[Prepared],
     target: StoreTarget,
     policy: RetryPolicy,
+    known: KnownExtrema | None = None,
 ) -> StoreResult:
     """Store each event once and add it to the aggregates once, whatever was stored before.
+
+    `known` (kept across a warm container's invocations) lets the load-time min/max update be
+    skipped for minutes whose stored extremes this batch cannot improve.
 
     After the first chunk whose budget runs out, later chunks are not attempted: the mapping
     redelivers from the lowest failed record anyway, and the table is evidently struggling.
@@ -166,7 +171,7 @@ def store_events(
         if not _write_chunk(client, chunk, target, policy, result):
             giving_up = True
     _settle_copies(events, copies, result)
-    _write_extrema(client, target, policy, result)
+    _write_extrema(client, target, policy, result, known or KnownExtrema())
     return result
 
 
@@ -255,7 +260,11 @@ def _drop_settled(
 
 
 def _write_extrema(
-    client: DynamoDBClient, target: StoreTarget, policy: RetryPolicy, result: StoreResult
+    client: DynamoDBClient,
+    target: StoreTarget,
+    policy: RetryPolicy,
+    result: StoreResult,
+    known: KnownExtrema,
 ) -> None:
     """Fold load-time min/max per minute with conditional SETs (idempotent, so duplicates are
     included: a crash between the transaction and this step is repaired on redelivery).
@@ -276,8 +285,10 @@ def _write_extrema(
         else:
             extrema[minute] = Extrema(value, value)
     for minute, bounds in sorted(extrema.items()):
+        if known.covers(minute, bounds):
+            continue
         wanted = {agg.MIN: bounds.minimum, agg.MAX: bounds.maximum}
-        ok = _update_extrema(client, target, policy, result, minute, wanted)
+        ok = _update_extrema(client, target, policy, result, minute, wanted, known)
         if not ok:
             failed = {id(p) for p in members[minute]}
             result.stored = [p for p in result.stored if id(p) not in failed]
@@ -299,6 +310,7 @@ def _update_extrema(
     result: StoreResult,
     minute: str,
     wanted: dict[str, Decimal],
+    known: KnownExtrema,
 ) -> bool:
     """SET min/max where they beat the stored ones, in one request when possible.
 
@@ -328,15 +340,18 @@ def _update_extrema(
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
                 if len(wanted) == 1:
-                    return True  # the stored extreme is already at least as extreme
+                    # the stored extreme is already at least as extreme
+                    _learn(known, minute, wanted)
+                    return True
                 stored: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
                 if stored is None:  # no old image: settle the attributes one at a time
                     return all(
-                        _update_extrema(client, target, policy, result, minute, {n: v})
+                        _update_extrema(client, target, policy, result, minute, {n: v}, known)
                         for n, v in wanted.items()
                     )
                 still = {n: v for n, v in wanted.items() if _beats(n, v, stored.get(n))}
                 if still != wanted:
+                    _learn(known, minute, {n: v for n, v in wanted.items() if n not in still})
                     wanted = still
                     continue
                 # Both still improve on what was read: a concurrent writer moved it; retry.
@@ -347,6 +362,7 @@ def _update_extrema(
             if not is_transient(exc):
                 return False
         else:
+            _learn(known, minute, wanted)
             return True
         if not policy.backoff(attempt):
             logger.error("load-time extrema update for %s outlasted the retry budget", minute)
@@ -354,3 +370,8 @@ def _update_extrema(
         attempt += 1
         result.retries += 1
     return True
+
+
+def _learn(known: KnownExtrema, minute: str, settled: Mapping[str, Decimal]) -> None:
+    """The stored extremes are now at least as extreme as `settled` (written or found)."""
+    known.learn(minute, minimum=settled.get(agg.MIN), maximum=settled.get(agg.MAX))

@@ -181,8 +181,10 @@ def test_load_time_extrema_cost_one_request_unless_one_side_moves(resources: Res
     deps = resources.dependencies()
     # GIVEN a first batch for the minute: one transaction + one update sets min and max
     assert process_batch(views(0, [500, 900]), deps).dynamodb_requests == 2
-    # WHEN a batch moves neither: still one update request
-    assert process_batch(views(10, [600, 700]), deps).dynamodb_requests == 2
+    # WHEN a batch moves neither: this warm container knows it, no update request at all
+    assert process_batch(views(10, [600, 700]), deps).dynamodb_requests == 1
+    # WHEN another container (nothing known) sees such a batch: one refused update request
+    assert process_batch(views(15, [650, 750]), resources.dependencies()).dynamodb_requests == 2
     # WHEN a batch moves only the maximum: the failed combined update is narrowed to max
     assert process_batch(views(20, [800, 1200]), deps).dynamodb_requests == 3
     # THEN min and max are exact
@@ -190,4 +192,28 @@ def test_load_time_extrema_cost_one_request_unless_one_side_moves(resources: Res
         TableName=resources.aggregates_table,
         Key={"metricKey": {"S": "loadtime"}, "minute": {"S": "2025-01-01T12:00Z"}},
     )["Item"]
-    assert (item["min"]["N"], item["max"]["N"], item["count"]["N"]) == ("500", "1200", "6")
+    assert (item["min"]["N"], item["max"]["N"], item["count"]["N"]) == ("500", "1200", "8")
+
+
+def test_a_skipped_extrema_update_never_hides_a_more_extreme_value(resources: Resources) -> None:
+    def views(start: int, load_times: list[int]) -> dict[str, Any]:
+        events = [
+            page_view(eventId=f"x{start + i}", loadTime=value, timestamp="2025-01-01T13:00:30Z")
+            for i, value in enumerate(load_times)
+        ]
+        return kinesis_event(records_for(events, start))
+
+    # GIVEN container A has written and so knows the minute's extremes 500..900
+    container_a, container_b = resources.dependencies(), resources.dependencies()
+    process_batch(views(0, [500, 900]), container_a)
+    # AND container B then widens them to 100..2000
+    process_batch(views(10, [100, 2000]), container_b)
+    # WHEN A sees a batch inside what it knows (skipped) and one outside it (written)
+    assert process_batch(views(20, [600, 700]), container_a).dynamodb_requests == 1
+    process_batch(views(30, [50, 950]), container_a)
+    # THEN the stored extremes are the true ones over every batch
+    item = resources.dynamodb.get_item(
+        TableName=resources.aggregates_table,
+        Key={"metricKey": {"S": "loadtime"}, "minute": {"S": "2025-01-01T13:00Z"}},
+    )["Item"]
+    assert (item["min"]["N"], item["max"]["N"], item["count"]["N"]) == ("50", "2000", "8")

@@ -1,0 +1,55 @@
+"""KnownExtrema: bounds on stored per-minute load-time extremes that let updates be skipped."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from processor.folding import Extrema
+from processor.known_extrema import KnownExtrema
+
+
+def span(low: int, high: int) -> Extrema:
+    return Extrema(Decimal(low), Decimal(high))
+
+
+def test_nothing_known_covers_nothing() -> None:
+    assert not KnownExtrema().covers("2025-01-01T12:00Z", span(1, 1))
+
+
+def test_a_learnt_pair_covers_batches_inside_it_only() -> None:
+    # GIVEN the stored extremes of a minute are known to be at least 100..900
+    known = KnownExtrema()
+    known.learn("m", minimum=Decimal(100), maximum=Decimal(900))
+    # THEN batches inside are covered, batches reaching out on either side are not
+    assert known.covers("m", span(100, 900))
+    assert known.covers("m", span(300, 400))
+    assert not known.covers("m", span(99, 400))
+    assert not known.covers("m", span(300, 901))
+    assert not known.covers("other", span(300, 400))
+
+
+def test_half_a_pair_covers_nothing_until_the_other_half_arrives() -> None:
+    known = KnownExtrema()
+    known.learn("m", minimum=Decimal(100), maximum=None)
+    assert not known.covers("m", span(200, 300))
+    known.learn("m", minimum=None, maximum=Decimal(900))
+    assert known.covers("m", span(200, 300))
+
+
+def test_learning_only_widens_the_bounds() -> None:
+    # GIVEN 100..900 known WHEN narrower values are learnt THEN the wider bounds stay
+    known = KnownExtrema()
+    known.learn("m", minimum=Decimal(100), maximum=Decimal(900))
+    known.learn("m", minimum=Decimal(300), maximum=Decimal(500))
+    assert known.covers("m", span(150, 850))
+
+
+def test_the_least_recently_used_minute_is_forgotten_beyond_capacity() -> None:
+    known = KnownExtrema(capacity=2)
+    for minute in ("a", "b"):
+        known.learn(minute, minimum=Decimal(1), maximum=Decimal(9))
+    assert known.covers("a", span(2, 3))  # touching "a" makes "b" the oldest
+    known.learn("c", minimum=Decimal(1), maximum=Decimal(9))
+    assert known.covers("a", span(2, 3))
+    assert not known.covers("b", span(2, 3))
+    assert known.covers("c", span(2, 3))
