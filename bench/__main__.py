@@ -27,7 +27,11 @@ def main(argv: list[str] | None = None) -> int:
         help="benchmarks to run (default: all)",
     )
     args = parser.parse_args(argv)
-    wanted = set(args.names) or {name for name, _ in BENCHMARKS}
+    known = {name for name, _ in BENCHMARKS}
+    unknown = sorted(set(args.names) - known)
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)} (expected: {', '.join(sorted(known))})")
+    wanted = set(args.names) or known
     console = Console()
     failures = 0
     for name, module_name in BENCHMARKS:
