@@ -30,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     known = {name for name, _ in BENCHMARKS}
     unknown = sorted(set(args.names) - known)
     if unknown:
-        parser.error(f"unknown benchmark {', '.join(unknown)} (expected: {', '.join(sorted(known))})")
+        expected = ", ".join(sorted(known))
+        parser.error(f"unknown benchmark {', '.join(unknown)} (expected: {expected})")
     wanted = set(args.names) or known
     console = Console()
     failures = 0
