@@ -11,29 +11,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import boto3
 from rich.console import Console
 from rich.table import Table
 
-from devtools.deploy import driver_link
-from devtools.deploy.clients import AwsClients
-from devtools.deploy.flow import DeployOptions, deploy
+from bench.local_cloud import REGION, deploy_stack, local_cloud
 from devtools.emulator import start, stop
-from devtools.paths import StatePaths, project_root
+from devtools.paths import StatePaths
 from tests.emulator import free_port
 
 UP_RUNS = 7
 DEPLOY_RUNS = 3
-REGION = "us-east-1"
-
-
-def _clients(endpoint_url: str) -> AwsClients:
-    session = boto3.Session(
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        region_name=REGION,
-    )
-    return AwsClients(lambda service: session.client(service, endpoint_url=endpoint_url))  # type: ignore[call-overload]
 
 
 def _up_ready(workdir: Path) -> float:
@@ -76,28 +63,16 @@ def _deploy_runs(base: Path) -> dict[str, list[float]]:
     """Each run: a fresh emulator, first deploy (bootstrap included), then a no-change redeploy."""
     figures: dict[str, list[float]] = {}
     for run in range(DEPLOY_RUNS):
-        paths = StatePaths(base / f"deploy-{run}")
-        record = start(paths, port=free_port(), region=REGION).record
-        try:
-            options = DeployOptions(
-                project_root=project_root(),
-                endpoint_url=record.endpoint_url,
-                region=REGION,
-                paths=paths,
-            )
-            clients = _clients(record.endpoint_url)
-            first = deploy(options, clients)
+        with local_cloud(base / f"deploy-{run}") as (paths, endpoint_url):
+            first = deploy_stack(paths, endpoint_url)
             for step in first.steps:
                 figures.setdefault(f"first deploy: {step.name}", []).append(step.seconds)
             figures.setdefault("first deploy: total", []).append(first.total_seconds)
             figures.setdefault("first deploy: excl. one-time bootstrap", []).append(
                 first.total_seconds - first.seconds("bootstrap")
             )
-            again = deploy(options, clients)
+            again = deploy_stack(paths, endpoint_url)
             figures.setdefault("redeploy (no change): total", []).append(again.total_seconds)
-        finally:
-            driver_link.stop(paths)
-            stop(paths)
     return figures
 
 

@@ -21,24 +21,22 @@ import time
 import uuid
 import zipfile
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 from rich.console import Console
 from rich.table import Table
 
+from bench.local_cloud import REGION, client_factory, deploy_stack, local_cloud
 from devtools.driver import status as driver_status
 from devtools.driver.records import EventContext, StreamRecord, encode_event
 from devtools.driver.runner import DriverSettings
 from devtools.driver.runner import run as run_driver
 from devtools.driver.state import FileCheckpointStore
 
-REGION = "us-east-1"
 RUNS = 3
 SUSTAINED_RATE = 1_000  # events/s offered
 SUSTAINED_SECONDS = 10.0
@@ -52,16 +50,8 @@ DRAIN_TIMEOUT_SECONDS = 90.0
 ROLE_ARN = "arn:aws:iam::000000000000:role/bench"
 
 
-def _session() -> boto3.Session:
-    return boto3.Session(
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        region_name=REGION,
-    )
-
-
 def _client(service: str, endpoint_url: str) -> Any:
-    return _session().client(service, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+    return client_factory(endpoint_url)(service)
 
 
 def _event(index: int, run_id: str) -> tuple[str, bytes]:
@@ -298,35 +288,6 @@ def _direct_rate(setup: _NoopSetup) -> float:
 # -- orchestration -------------------------------------------------------------------------------
 
 
-@contextmanager
-def _local_cloud(base: Path) -> Iterator[tuple[Any, str]]:
-    """A fresh emulator; yields (StatePaths, endpoint_url) and stops everything afterwards."""
-    from devtools.deploy import driver_link
-    from devtools.emulator import start, stop
-    from devtools.paths import StatePaths
-    from tests.emulator import free_port
-
-    paths = StatePaths(base)
-    record = start(paths, port=free_port(), region=REGION).record
-    try:
-        yield paths, record.endpoint_url
-    finally:
-        driver_link.stop(paths)
-        stop(paths)
-
-
-def _deploy(paths: Any, endpoint_url: str) -> Any:
-    from devtools.deploy.clients import AwsClients
-    from devtools.deploy.flow import DeployOptions, deploy
-    from devtools.paths import project_root
-
-    options = DeployOptions(
-        project_root=project_root(), endpoint_url=endpoint_url, region=REGION, paths=paths
-    )
-    clients = AwsClients(lambda service: _client(service, endpoint_url))
-    return deploy(options, clients)
-
-
 def _median(values: list[float]) -> float:
     return statistics.median(values)
 
@@ -363,9 +324,9 @@ def run(console: Console) -> None:
     """Measure and print the pipeline figures (medians over RUNS)."""
     with tempfile.TemporaryDirectory(prefix="pipeline-bench-") as tmp:
         base = Path(tmp)
-        with _local_cloud(base / "cloud") as (paths, endpoint_url):
+        with local_cloud(base / "cloud") as (paths, endpoint_url):
             console.print("[dim]deploying the stack to a fresh emulator ...")
-            deployed = _deploy(paths, endpoint_url)
+            deployed = deploy_stack(paths, endpoint_url)
             outputs = deployed.outputs
             stream = outputs.stream_name
             driver_dir = paths.driver_dir

@@ -9,19 +9,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import boto3
 from rich.console import Console
 from rich.table import Table
 
-from devtools.deploy import driver_link
-from devtools.deploy.clients import AwsClients
-from devtools.deploy.flow import DeployOptions, deploy
-from devtools.emulator import start, stop
-from devtools.paths import StatePaths, project_root
+from bench.local_cloud import client_factory, deploy_stack, local_cloud
+from devtools.paths import project_root
 from devtools.replay.run import Clients, Listener, ReplayTarget, replay
 from devtools.report.model import ReplayReport
 from devtools.scenarios import build, new_run_id, validate
-from tests.emulator import free_port
 
 RUNS = 3
 REGION = "us-east-1"
@@ -45,15 +40,6 @@ class _Phases(Listener):
             self.console.print(
                 f"[dim]run {self.run}: {done}/{total} processed after {elapsed:.0f} s"
             )
-
-
-def _session_factory(endpoint_url: str) -> AwsClients:
-    session = boto3.Session(
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        region_name=REGION,
-    )
-    return AwsClients(lambda service: session.client(service, endpoint_url=endpoint_url))  # type: ignore[call-overload]
 
 
 def _figures(report: ReplayReport, wall: float) -> dict[str, float]:
@@ -103,40 +89,23 @@ def run(console: Console) -> None:
     """Up a private MiniStack, deploy once, replay the large scenario RUNS times, print medians."""
     # the whole file is checked through the processor's pure path first, as `replay` does
     scenario = validate(SCENARIO)[0]
-    with tempfile.TemporaryDirectory(prefix="replay-bench-") as tmp:
-        paths = StatePaths(Path(tmp))
-        record = start(paths, port=free_port(), region=REGION).record
-        try:
-            options = DeployOptions(
-                project_root=project_root(),
-                endpoint_url=record.endpoint_url,
-                region=REGION,
-                paths=paths,
-            )
-            aws = _session_factory(record.endpoint_url)
-            console.print("[dim]deploying the stack ...")
-            deployed = deploy(options, aws)
-            target = ReplayTarget.from_outputs(deployed.outputs, paths.driver_dir)
-            clients = Clients(
-                kinesis=aws.kinesis,
-                dynamodb=aws.dynamodb,
-                s3=aws.s3,
-                sqs=aws.sqs,
-                logs=aws.logs,
-                cloudwatch=aws.cloudwatch,
-            )
-            reports = []
-            for number in range(1, RUNS + 1):
-                plan = build(scenario, new_run_id(), dt.datetime.now(dt.UTC))
-                began = time.perf_counter()
-                report = replay(plan, target, clients, listener=_Phases(console, number))
-                wall = time.perf_counter() - began
-                verdict = "PASS" if report.passed else "FAIL"
-                console.print(f"[dim]run {number}: {verdict} in {wall:.1f} s")
-                reports.append((report, wall))
-        finally:
-            driver_link.stop(paths)
-            stop(paths)
+    with (
+        tempfile.TemporaryDirectory(prefix="replay-bench-") as tmp,
+        local_cloud(Path(tmp)) as (paths, endpoint_url),
+    ):
+        console.print("[dim]deploying the stack ...")
+        deployed = deploy_stack(paths, endpoint_url)
+        target = ReplayTarget.from_outputs(deployed.outputs, paths.driver_dir)
+        clients = Clients.from_factory(client_factory(endpoint_url))
+        reports = []
+        for number in range(1, RUNS + 1):
+            plan = build(scenario, new_run_id(), dt.datetime.now(dt.UTC))
+            began = time.perf_counter()
+            report = replay(plan, target, clients, listener=_Phases(console, number))
+            wall = time.perf_counter() - began
+            verdict = "PASS" if report.passed else "FAIL"
+            console.print(f"[dim]run {number}: {verdict} in {wall:.1f} s")
+            reports.append((report, wall))
     console.print(_table(reports))
     console.print(
         f"[dim]{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; latency = put "
