@@ -65,7 +65,7 @@ format: install ## Format and auto-fix with ruff
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-typecheck: install ## mypy --strict on stack/, processor/, devtools/
+typecheck: install ## mypy --strict on stack/, processor/, devtools/, bench/
 	$(VENV)/bin/mypy
 
 test: install ## Lint, type-check and run the whole suite (unit, stack, integration, e2e)
