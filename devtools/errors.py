@@ -31,5 +31,5 @@ class EventInputError(UserError):
     """When an event given to `put` is not valid JSON or a file of events cannot be read."""
 
 
-class ProducerError(DevtoolsError):
-    """When PutRecords keeps failing some entries after every retry."""
+class ProducerError(UserError):
+    """When PutRecords keeps failing some entries after every retry, or the stream is missing."""

@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from devtools.errors import EventInputError, ProducerError
 
 if TYPE_CHECKING:
@@ -158,7 +160,14 @@ def put_records(
             entries: list[PutRecordsRequestEntryTypeDef] = [
                 {"Data": records[i].data, "PartitionKey": records[i].partition_key} for i in pending
             ]
-            response = kinesis.put_records(StreamName=stream_name, Records=entries)
+            try:
+                response = kinesis.put_records(StreamName=stream_name, Records=entries)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                    raise ProducerError(
+                        f"stream {stream_name!r} does not exist; run `devtools deploy` first"
+                    ) from exc
+                raise
             requests += 1
             succeeded, failed, errors = split_response(pending, response["Records"], attempt)
             for result in succeeded:

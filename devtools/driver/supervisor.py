@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,6 +14,7 @@ from devtools.driver.exceptions import SupervisorError
 from devtools.driver.files import read_json, write_json_atomic
 from devtools.driver.runner import LOG_FILE
 from devtools.driver.status import load
+from devtools.emulator import process
 
 PID_FILE = "driver.pid"
 ARGS_FILE = "driver.args.json"
@@ -24,30 +23,12 @@ STOP_DEADLINE_SECONDS = 15.0
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _reap(pid: int) -> None:
-    """Collect the exit status if the driver is our own child (else it stays a zombie)."""
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
-
-
 def _alive(pid: int) -> bool:
-    _reap(pid)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    """Alive, not a zombie, and still our driver (a recycled pid is someone else)."""
+    if not process.alive(pid):
         return False
-    except PermissionError:
-        return True
-    stat = Path(f"/proc/{pid}/stat")
-    if stat.exists():
-        try:
-            if stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
-                return False
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except (OSError, IndexError):
-            return False
-        return b"devtools.driver" in cmdline  # a recycled pid is not our driver
-    return True
+    cmdline = process.command_line(pid)
+    return cmdline is None or "devtools.driver" in cmdline
 
 
 def running_pid(state_dir: Path) -> int | None:
@@ -149,13 +130,10 @@ def stop(state_dir: Path) -> bool:
     if pid is None:
         (state_dir / PID_FILE).unlink(missing_ok=True)
         return False
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_DEADLINE_SECONDS
-    while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.05)
-    if _alive(pid):
-        os.kill(pid, signal.SIGKILL)
-        while _alive(pid):
+    # the driver may have exited since running_pid(): terminate() tolerates that
+    if not process.terminate(pid, timeout=STOP_DEADLINE_SECONDS):
+        deadline = time.monotonic() + STOP_DEADLINE_SECONDS
+        while time.monotonic() < deadline and _alive(pid):
             time.sleep(0.05)
     (state_dir / PID_FILE).unlink(missing_ok=True)
     return True
