@@ -7,12 +7,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from devtools.deploy import driver_link
 from devtools.deploy.clients import AwsClients
 from devtools.deploy.flow import DeployOptions, DeployResult, deploy
 from devtools.emulator import start, stop
+from devtools.emulator_session import emulator_session
 from devtools.paths import StatePaths, project_root
 from tests.emulator import free_port
 
@@ -21,11 +20,7 @@ REGION = "us-east-1"
 
 def client_factory(endpoint_url: str) -> Callable[[str], Any]:
     """service name -> boto3 client for the emulator, with its dummy credentials."""
-    session = boto3.Session(
-        aws_access_key_id="test",
-        aws_secret_access_key="test",  # the emulator's dummy credentials
-        region_name=REGION,
-    )
+    session = emulator_session(REGION)
     return lambda service: session.client(service, endpoint_url=endpoint_url)  # type: ignore[call-overload]
 
 

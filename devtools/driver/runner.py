@@ -35,6 +35,7 @@ from devtools.driver.ports import SystemClock
 from devtools.driver.records import EventContext
 from devtools.driver.state import FileCheckpointStore
 from devtools.driver.status import FileStatusSink
+from devtools.emulator_session import emulator_session
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -57,18 +58,8 @@ class DriverSettings:
     mapping_refresh_seconds: float = 5.0  # how often a changed deployment is looked for
 
 
-def _session(region: str) -> boto3.Session:
-    # The emulator accepts any credentials; real ones from the environment still win.
-    return boto3.Session(
-        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "test"),
-        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
-        aws_session_token=os.environ.get("AWS_SESSION_TOKEN"),
-        region_name=region,
-    )
-
-
 def _clients(settings: DriverSettings) -> tuple[boto3.Session, LambdaClient]:
-    session = _session(settings.region)
+    session = emulator_session(settings.region)
     control = Config(retries={"max_attempts": 3, "mode": "standard"})
     return session, session.client("lambda", endpoint_url=settings.endpoint_url, config=control)
 
