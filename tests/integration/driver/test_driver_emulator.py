@@ -135,7 +135,7 @@ def test_batching_window_holds_a_small_batch_until_it_expires(
     driver.close()
     # THEN they arrive together, after about the window (not at once)
     assert [len(i["records"]) for i in p.invocations()] == [1, 3]
-    assert 0.9 <= waited <= 2.5
+    assert 0.9 <= waited <= 5.0  # upper bound loose: CI machines are slow
 
 
 def test_reshard_children_are_read_after_their_parent(
@@ -196,7 +196,13 @@ def test_a_redeployed_mapping_is_picked_up_without_losing_position(
     p.wait_drained()
     # WHEN the mapping is updated to BatchSize 3 and more records arrive
     p.emulator.client("lambda").update_event_source_mapping(UUID=p.mapping_uuid, BatchSize=3)
-    time.sleep(1.0)  # the driver re-reads the mapping every 0.3 s here
+    # the driver re-reads the mapping every 0.3 s here: wait until it runs with the new size
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        current = driver_status.load(p.state_dir)
+        if current is not None and current.config.get("BatchSize") == 3:
+            break
+        time.sleep(0.05)
     p.put([("k", {"n": i}) for i in range(20, 29)])
     status = p.wait_drained()
     driver.close()
@@ -266,8 +272,9 @@ def test_stop_does_not_wait_for_a_slow_invocation_beyond_the_grace_period(
     # WHEN it is stopped while the invocation runs
     started = time.monotonic()
     driver.close()
-    # THEN it stops after the grace period, without checkpointing the unfinished batch
-    assert time.monotonic() - started < 2.5
+    # THEN it stops after the grace period (well before the function's 4 s), without
+    # checkpointing the unfinished batch
+    assert time.monotonic() - started < 3.5
     final = driver_status.load(p.state_dir)
     assert final is not None
     assert final.state == "stopped"
