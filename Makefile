@@ -68,10 +68,7 @@ format: install ## Format and auto-fix with ruff
 typecheck: install ## mypy --strict on stack/, processor/, devtools/, bench/
 	$(VENV)/bin/mypy
 
-test: install ## Lint, type-check and run the whole suite (unit, stack, integration, e2e)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy
+test: lint ## Lint, type-check and run the whole suite (unit, stack, integration, e2e)
 	$(PY) -m pytest
 
 test-fast: install ## Only the tests that need no emulator

@@ -28,6 +28,7 @@ DEADLINE_MARGIN_SECONDS = 10.0
 # Cold start: a bad variable fails the init phase with one line naming it.
 SETTINGS = load_settings(os.environ)
 logger = Logger(level=SETTINGS.log_level)
+logger.append_keys(environment=SETTINGS.environment)  # which deployment a log line came from
 # AWS Lambda always sets AWS_XRAY_DAEMON_ADDRESS (the per-invocation _X_AMZN_TRACE_ID is not
 # there yet at init); emulators do not, so there the tracer stays off and silent.
 tracer = Tracer(disabled="AWS_XRAY_DAEMON_ADDRESS" not in os.environ)
