@@ -14,6 +14,7 @@ from devtools.replay.send import Clock, Position, SendResult, send
 from devtools.report.model import Observations, ReplayReport
 from devtools.scenarios.evaluate import evaluate
 from devtools.scenarios.plan import Plan, format_timestamp, parse_timestamp
+from processor import aggregates as agg
 from processor.pipeline import derived_event_id
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ def minutes_between(start: dt.datetime, end: dt.datetime) -> list[str]:
     moment = start.replace(second=0, microsecond=0)
     found = []
     while moment <= end:
-        found.append(moment.strftime("%Y-%m-%dT%H:%MZ"))
+        found.append(moment.strftime(agg.MINUTE_FORMAT))
         moment += dt.timedelta(minutes=1)
     return found
 
@@ -150,10 +151,12 @@ def replay(
     started = dt.datetime.fromtimestamp(clock.wall(), tz=dt.UTC)
     times = _planned_times(plan)
     horizon = started + dt.timedelta(seconds=_expected_seconds(plan) + timeout) + WINDOW_SLACK
-    near = [t for t in times if started - WINDOW_SLACK <= t <= horizon]
-    far = [t for t in times if t not in near]
+    near: list[dt.datetime] = []
+    far: list[dt.datetime] = []  # events stamped far from now (history, future): own minutes
+    for moment in times:
+        (near if started - WINDOW_SLACK <= moment <= horizon else far).append(moment)
     watched = set(minutes_between(min([started, *near]) - WINDOW_SLACK, max([horizon, *near])))
-    watched |= {t.strftime("%Y-%m-%dT%H:%MZ") for t in far}
+    watched |= {t.strftime(agg.MINUTE_FORMAT) for t in far}
 
     listener.phase("snapshot")
     before = aggregates.snapshot(clients.dynamodb, target.aggregates_table, watched)
@@ -203,7 +206,7 @@ def replay(
     listener.phase("collect")
     errors_before = status_before.invocations.function_errors if status_before else 0
     observations = _observe(
-        run, target, clients, before, watched, (started, far, errors_before), clock
+        run, target, clients, before, watched, (started, near, far, errors_before), clock
     )
     declared = {
         run.sent.positions[r.index].sequence_number: r.reason
@@ -230,13 +233,13 @@ def _observe(
     clients: Clients,
     before: aggregates.Snapshot,
     watched: set[str],
-    when: tuple[dt.datetime, list[dt.datetime], int],
+    when: tuple[dt.datetime, list[dt.datetime], list[dt.datetime], int],
     clock: Clock,
 ) -> Observations:
     assert run.sent is not None
     assert run.drain is not None
     assert run.tracker is not None
-    started, far, errors_before = when
+    started, near, far, errors_before = when
     plan = run.plan
     sent = run.sent
     ended = dt.datetime.fromtimestamp(clock.wall(), tz=dt.UTC)
@@ -254,8 +257,8 @@ def _observe(
         elif position is not None:
             event_ids.add(derived_event_id(position.shard_id, position.sequence_number))
     window = (
-        format_timestamp(min([started, *_near_times(plan, far)]) - WINDOW_SLACK),
-        format_timestamp(max([ended, *_near_times(plan, far)]) + WINDOW_SLACK),
+        format_timestamp(min([started, *near]) - WINDOW_SLACK),
+        format_timestamp(max([ended, *near]) + WINDOW_SLACK),
     )
     stored = results.stored_events(
         clients.dynamodb,
@@ -321,10 +324,6 @@ def _observe(
         latency=run.tracker.latency(stored_indexes or None),
         notes=tuple(run.notes) + _queue_note(depth, len(messages)),
     )
-
-
-def _near_times(plan: Plan, far: list[dt.datetime]) -> list[dt.datetime]:
-    return [t for t in _planned_times(plan) if t not in far]
 
 
 def _queue_note(depth: int, mine: int) -> tuple[str, ...]:
