@@ -233,11 +233,6 @@ def format_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def format_minute(moment: datetime) -> str:
-    """The aggregates minute bucket, `YYYY-MM-DDTHH:MMZ`."""
-    return minute_of(format_timestamp(moment))
-
-
 def minute_of(timestamp: str) -> str:
     """The minute bucket of a format_timestamp() string (a slice: cheaper than strftime)."""
     return timestamp[:16] + "Z"

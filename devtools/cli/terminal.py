@@ -64,13 +64,3 @@ class Terminal:
 
 
 TERMINAL_KEY = "devtools.terminal"
-
-
-def get_terminal(ctx: click.Context | None = None) -> Terminal:
-    """The terminal of the running command (created by the group), or a fresh one."""
-    ctx = ctx or click.get_current_context(silent=True)
-    if ctx is not None:
-        found = ctx.meta.get(TERMINAL_KEY)
-        if isinstance(found, Terminal):
-            return found
-    return Terminal()

@@ -270,10 +270,6 @@ def _check_sqs_queue(ctx: CheckContext) -> Iterator[Finding]:
         yield from ctx.compare(setting, attributes.get(setting))
 
 
-def _client_error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
 def _check_s3_bucket(ctx: CheckContext) -> Iterator[Finding]:
     s3 = ctx.clients.s3
     bucket = ctx.physical_id

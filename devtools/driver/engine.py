@@ -299,11 +299,11 @@ class Engine:
             self._shards[shard_id] = run
             logger.info("shard %s discovered (parents %s)", shard_id, info.parent_ids or "none")
         for shard_id, run in self._shards.items():
-            if shard_id not in listed and run.phase in (WAITING, ACTIVE):
-                run.gone = True
-                if run.phase == WAITING:
-                    run.phase = FINISHED
-                    self._dirty = True
+            # a waiting child whose shard vanished (the emulator deletes shards on a reshard)
+            # has nothing left to deliver; an active one finds out when its reader fails
+            if shard_id not in listed and run.phase == WAITING:
+                run.phase = FINISHED
+                self._dirty = True
         for run in self._shards.values():
             if run.phase == WAITING and all(
                 self._parent_done(p, listed) for p in run.info.parent_ids

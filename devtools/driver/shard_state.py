@@ -58,7 +58,6 @@ class ShardRun:
         self.latest_sequence: str | None = None
         self.millis_behind = 0
         self.next_poll_at = 0.0
-        self.gone = False
         self.last_result = "No records processed"
         self.invocations = 0
         self.failures = 0

@@ -31,11 +31,6 @@ class ShardCheckpoint:
     starting_sequence: str = ""
     finished: bool = False
 
-    def resume_position(self) -> StartPosition:
-        if self.sequence is not None:
-            return StartPosition("AFTER_SEQUENCE_NUMBER", sequence=self.sequence)
-        return self.start or StartPosition("TRIM_HORIZON")
-
     def to_json(self) -> dict[str, Any]:
         return {
             "sequence": self.sequence,
