@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from devtools.producer import MAX_BYTES_PER_REQUEST
 from devtools.replay.errors import SendError
 from devtools.report.model import SendSummary
 from devtools.scenarios.plan import PlannedRecord
@@ -53,19 +54,26 @@ class Clock:
 
 
 def batches(records: Sequence[PlannedRecord], batch_size: int) -> list[list[PlannedRecord]]:
-    """Split into PutRecords calls: at most `batch_size`, never across a rate change or pause."""
+    """Split into PutRecords calls: at most `batch_size` records and 5 MiB (the API's limit),
+    never across a rate change or pause."""
     result: list[list[PlannedRecord]] = []
     current: list[PlannedRecord] = []
+    size = 0
     for record in records:
         limit = min(batch_size, MAX_BATCH)
         if record.rate != float("inf"):
             limit = min(limit, max(1, int(record.rate / BATCHES_PER_SECOND)))
+        record_size = len(record.data) + len(record.partition_key.encode())
         if current and (
-            len(current) >= limit or record.rate != current[0].rate or record.pause_before > 0
+            len(current) >= limit
+            or size + record_size > MAX_BYTES_PER_REQUEST
+            or record.rate != current[0].rate
+            or record.pause_before > 0
         ):
             result.append(current)
-            current = []
+            current, size = [], 0
         current.append(record)
+        size += record_size
     if current:
         result.append(current)
     return result

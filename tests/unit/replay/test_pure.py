@@ -104,3 +104,20 @@ def test_quarantine_keys_and_failure_records_parse() -> None:
     assert message is not None
     assert failures.concerning([message], {"s-1": ("15", "30")}) == [message]
     assert failures.concerning([message], {"s-1": ("21", "30")}) == []
+
+
+def test_batches_stay_under_the_5_mib_request_limit() -> None:
+    from devtools.producer import MAX_BYTES_PER_REQUEST
+    from devtools.replay.send import batches
+
+    # GIVEN 500 records of 40 KB each (20 MB in all), unthrottled
+    records = [
+        PlannedRecord(i, "s", "malformed", b"x" * 40_000, "k", float("inf")) for i in range(500)
+    ]
+    # WHEN split into PutRecords calls
+    calls = batches(records, 500)
+    # THEN no call exceeds 5 MiB, none is split needlessly, and every record is sent once
+    sizes = [sum(len(r.data) + len(r.partition_key) for r in call) for call in calls]
+    assert max(sizes) <= MAX_BYTES_PER_REQUEST
+    assert len(calls) == 4
+    assert [r.index for call in calls for r in call] == list(range(500))
