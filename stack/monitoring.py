@@ -16,6 +16,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from stack.processing import METRICS_NAMESPACE
+
 ONE_MINUTE = Duration.minutes(1)
 FIVE_MINUTES = Duration.minutes(5)
 # Alarm when the slowest invocation used this share of the timeout.
@@ -24,7 +26,6 @@ DURATION_ALARM_SHARE = 0.8
 ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000
 # No records for this many consecutive 5-minute periods.
 NO_INCOMING_RECORDS_PERIODS = 3
-CUSTOM_NAMESPACE = "RealTimeAnalytics"
 
 
 @dataclass(frozen=True)
@@ -232,7 +233,7 @@ def _search(terms: str, statistic: str, label: str) -> cloudwatch.MathExpression
     # No {namespace,dimensions} schema: it would match only metrics with exactly those
     # dimensions, and the processor's metrics use several dimension sets (or none).
     return cloudwatch.MathExpression(
-        expression=f"SEARCH('Namespace=\"{CUSTOM_NAMESPACE}\" {terms}', '{statistic}', 300)",
+        expression=f"SEARCH('Namespace=\"{METRICS_NAMESPACE}\" {terms}', '{statistic}', 300)",
         label=label,
         using_metrics={},
         period=FIVE_MINUTES,
