@@ -126,23 +126,27 @@ def _offer(kinesis: Any, stream: str, driver_dir: Path, rate: float, seconds: fl
     started = time.perf_counter()
     index = 0
     last_put = started
-    while time.perf_counter() - started < seconds:
-        tick = started + (index // per_tick) * TICK_SECONDS
-        time.sleep(max(0.0, tick - time.perf_counter()))
-        batch = [_event(index + i, run_id) for i in range(per_tick)]
-        put_at = time.perf_counter()
-        answer = kinesis.put_records(
-            StreamName=stream, Records=[{"PartitionKey": k, "Data": d} for k, d in batch]
-        )
-        with lock:
-            for entry in answer["Records"]:
-                pending.setdefault(entry["ShardId"], deque()).append(
-                    _Put(entry["ShardId"], int(entry["SequenceNumber"]), put_at)
-                )
-        index += per_tick
-        last_put = put_at
-    producing.clear()
-    watcher.join()
+    try:
+        while time.perf_counter() - started < seconds:
+            tick = started + (index // per_tick) * TICK_SECONDS
+            time.sleep(max(0.0, tick - time.perf_counter()))
+            batch = [_event(index + i, run_id) for i in range(per_tick)]
+            put_at = time.perf_counter()
+            answer = kinesis.put_records(
+                StreamName=stream, Records=[{"PartitionKey": k, "Data": d} for k, d in batch]
+            )
+            with lock:
+                for entry in answer["Records"]:
+                    if "ShardId" not in entry:  # the emulator never refuses entries; AWS may
+                        raise RuntimeError(f"PutRecords refused an entry: {entry}")
+                    pending.setdefault(entry["ShardId"], deque()).append(
+                        _Put(entry["ShardId"], int(entry["SequenceNumber"]), put_at)
+                    )
+            index += per_tick
+            last_put = put_at
+    finally:  # the watcher must not outlive a failed put
+        producing.clear()
+        watcher.join()
     if done_at:
         # Completions while events were offered, after a warm-up: the rate the pipeline keeps
         # up with. (The last partial batches wait out the batching window: see the tail.)
