@@ -15,7 +15,6 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from rich.table import Table
 
 from processor.pipeline import prepare_records
 from tests.emulator import RunningEmulator, start, stop
-from tests.integration.processor.tables import Resources, create_resources
+from tests.integration.processor.tables import FakeContext, Resources, create_resources
 from tests.unit.processor.factories import kinesis_event, kinesis_record, mixed_events
 
 BATCH = 100
@@ -34,20 +33,6 @@ RUNS = 15
 MAX_DYNAMODB_REQUESTS = 5
 PURE_TARGET_PER_SECOND = 20_000
 SPEEDUP_TARGET = 5.0
-
-
-@dataclass(frozen=True)
-class FakeContext:
-    """What the handler and Powertools read from the Lambda context."""
-
-    function_name: str = "processor-bench"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:processor-bench"
-    aws_request_id: str = "bench"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 300_000
 
 
 def _batch(prefix: str, count: int = BATCH) -> dict[str, Any]:
@@ -63,14 +48,7 @@ def _handler_module(resources: Resources, session: boto3.Session) -> Iterator[An
     """Cold-start processor.handler against the emulator through `session`, then undo it."""
     env = {
         **resources.emulator.env(),
-        "RESULTS_TABLE_NAME": resources.results_table,
-        "AGGREGATES_TABLE_NAME": resources.aggregates_table,
-        "QUARANTINE_BUCKET_NAME": resources.bucket,
-        "RESULT_TTL_DAYS": "30",
-        "ENVIRONMENT": "bench",
-        "POWERTOOLS_SERVICE_NAME": "realtime-analytics",
-        "POWERTOOLS_METRICS_NAMESPACE": "RealTimeAnalytics",
-        "LOG_LEVEL": "WARNING",
+        **resources.function_env(environment="bench", log_level="WARNING"),
     }
     saved = {name: os.environ.get(name) for name in env}
     saved_session = boto3.DEFAULT_SESSION

@@ -18,6 +18,20 @@ FAST_POLICY = RetryPolicy(max_attempts=4, base_delay=0.001, max_delay=0.005)
 
 
 @dataclass(frozen=True)
+class FakeContext:
+    """The parts of the Lambda context object Powertools and the handler read."""
+
+    function_name: str = "processor"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:processor"
+    aws_request_id: str = "req-1"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 300_000
+
+
+@dataclass(frozen=True)
 class Resources:
     """One test's results table, aggregates table and quarantine bucket, and clients for them.
 
@@ -33,6 +47,19 @@ class Resources:
     session: boto3.Session
     dynamodb: Any
     s3: Any
+
+    def function_env(self, *, environment: str, log_level: str) -> dict[str, str]:
+        """The processor's environment variables as the stack sets them, for these resources."""
+        return {
+            "RESULTS_TABLE_NAME": self.results_table,
+            "AGGREGATES_TABLE_NAME": self.aggregates_table,
+            "QUARANTINE_BUCKET_NAME": self.bucket,
+            "RESULT_TTL_DAYS": "30",
+            "ENVIRONMENT": environment,
+            "POWERTOOLS_SERVICE_NAME": "realtime-analytics",
+            "POWERTOOLS_METRICS_NAMESPACE": "RealTimeAnalytics",
+            "LOG_LEVEL": log_level,
+        }
 
     def dependencies(self, policy: RetryPolicy = FAST_POLICY, **clients: Any) -> Dependencies:
         return Dependencies(

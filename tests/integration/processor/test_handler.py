@@ -5,44 +5,22 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from processor.exceptions import SettingsError
-from tests.integration.processor.tables import Resources
+from tests.integration.processor.tables import FakeContext, Resources
 from tests.integration.processor.truth import actual_aggregates, expected
 from tests.unit.processor.factories import kinesis_event, kinesis_record, mixed_events
 
 pytestmark = pytest.mark.emulator
 
 
-@dataclass
-class FakeContext:
-    """The parts of the Lambda context object Powertools and the handler read."""
-
-    function_name: str = "processor"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:processor"
-    aws_request_id: str = "req-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 300_000
-
-
 def handler_env(resources: Resources) -> dict[str, str]:
     return {
         **resources.emulator.env(),
-        "RESULTS_TABLE_NAME": resources.results_table,
-        "AGGREGATES_TABLE_NAME": resources.aggregates_table,
-        "QUARANTINE_BUCKET_NAME": resources.bucket,
-        "RESULT_TTL_DAYS": "30",
-        "ENVIRONMENT": "test",
-        "POWERTOOLS_SERVICE_NAME": "realtime-analytics",
-        "POWERTOOLS_METRICS_NAMESPACE": "RealTimeAnalytics",
-        "LOG_LEVEL": "INFO",
+        **resources.function_env(environment="test", log_level="INFO"),
         "AWS_LAMBDA_FUNCTION_NAME": "processor",
     }
 

@@ -38,16 +38,7 @@ def test_function_runs_in_the_emulator_lambda_runtime(
     # GIVEN the package deployed as a function with the stack's environment and active tracing;
     # with AWS_XRAY_DAEMON_ADDRESS set (as on AWS) the tracer is on, segments go to UDP
     name = f"processor-{uuid.uuid4().hex[:8]}"
-    variables = {
-        "RESULTS_TABLE_NAME": resources.results_table,
-        "AGGREGATES_TABLE_NAME": resources.aggregates_table,
-        "QUARANTINE_BUCKET_NAME": resources.bucket,
-        "RESULT_TTL_DAYS": "30",
-        "ENVIRONMENT": "dev",
-        "POWERTOOLS_SERVICE_NAME": "realtime-analytics",
-        "POWERTOOLS_METRICS_NAMESPACE": "RealTimeAnalytics",
-        "LOG_LEVEL": "INFO",
-    }
+    variables = resources.function_env(environment="dev", log_level="INFO")
     daemon = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # stands in for the X-Ray daemon
     daemon.bind(("127.0.0.1", 0))
     daemon.settimeout(5)
