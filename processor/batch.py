@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,8 @@ class Dependencies:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     # Outlives invocations in a warm container: saves the min/max update most batches need not make.
     known_extrema: KnownExtrema = field(default_factory=KnownExtrema)
+    # Writes transactions that share no aggregates item at the same time; None: one by one.
+    workers: Executor | None = None
 
 
 @dataclass
@@ -71,7 +74,9 @@ def process_batch(
     failed: set[str] = set()
     to_quarantine = [(o.ref, o.rejection) for o in outcomes if isinstance(o, Poison)]
     valid = [o for o in outcomes if isinstance(o, Prepared)]
-    stored = store_events(deps.dynamodb, valid, deps.target, policy, deps.known_extrema)
+    stored = store_events(
+        deps.dynamodb, valid, deps.target, policy, deps.known_extrema, deps.workers
+    )
     result.stored, result.duplicates = stored.stored, stored.duplicates
     result.dynamodb_requests, result.retries = stored.requests, stored.retries
     failed.update(p.ref.sequence_number for p in stored.failed)

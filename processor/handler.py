@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -43,6 +44,9 @@ _CLIENT_CONFIG = Config(
     account_id_endpoint_mode="disabled",
 )
 _NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE)
+# A 100-record batch makes two or three independent transactions; more threads than that only
+# idle. botocore clients are thread-safe, and the pool outlives invocations with the container.
+_STORE_WORKERS = 4
 
 
 def _dependencies() -> Dependencies:
@@ -54,6 +58,7 @@ def _dependencies() -> Dependencies:
         target=StoreTarget(SETTINGS.results_table, SETTINGS.aggregates_table),
         quarantine_bucket=SETTINGS.quarantine_bucket,
         ttl_days=SETTINGS.result_ttl_days,
+        workers=ThreadPoolExecutor(max_workers=_STORE_WORKERS, thread_name_prefix="store"),
     )
 
 

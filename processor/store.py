@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -11,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from processor import aggregates as agg
+from processor.chunking import Chunk, Lane, plan_lanes
 from processor.folding import AggregateKey, Extrema
 from processor.known_extrema import KnownExtrema
 from processor.pipeline import Prepared
@@ -21,11 +24,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# DynamoDB: at most 100 actions and 4 MB per transaction. Events are capped at 32 KiB each, so
-# the byte budget only binds for unusually large events.
-MAX_ACTIONS = 100
-MAX_CHUNK_BYTES = 3_000_000
-_ITEM_OVERHEAD_BYTES = 512
 _NOT_STORED_YET = "attribute_not_exists(eventId)"
 
 
@@ -55,40 +53,14 @@ class StoreResult:
     requests: int = 0
     retries: int = 0
 
-
-def _size(prepared: Prepared) -> int:
-    return len(prepared.ref.data_base64) + _ITEM_OVERHEAD_BYTES
-
-
-def _affinity(prepared: Prepared) -> tuple[AggregateKey, ...]:
-    return tuple(sorted(prepared.aggregate_keys))
-
-
-def plan_chunks(events: Sequence[Prepared]) -> list[list[Prepared]]:
-    """Greedy chunks with puts + distinct aggregate updates <= 100 actions.
-
-    Events that touch the same aggregates items are packed together (stream order among them):
-    fewer Update actions per transaction, so fewer write units and less work per request.
-    Exactly-once does not depend on the order; after a failure the mapping redelivers from the
-    lowest failed record and anything already stored is recognised as a duplicate.
-    """
-    chunks: list[list[Prepared]] = []
-    current: list[Prepared] = []
-    keys: set[AggregateKey] = set()
-    size = 0
-    for prepared in sorted(events, key=_affinity):
-        new_keys = prepared.aggregate_keys - keys
-        actions = len(current) + 1 + len(keys) + len(new_keys)
-        if current and (actions > MAX_ACTIONS or size + _size(prepared) > MAX_CHUNK_BYTES):
-            chunks.append(current)
-            current, keys, size = [], set(), 0
-            new_keys = prepared.aggregate_keys
-        current.append(prepared)
-        keys |= new_keys
-        size += _size(prepared)
-    if current:
-        chunks.append(current)
-    return chunks
+    def absorb(self, other: StoreResult) -> None:
+        """Add another part's fates and counts to this one."""
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.failed += other.failed
+        self.unstorable += other.unstorable
+        self.requests += other.requests
+        self.retries += other.retries
 
 
 def coalesce(events: Sequence[Prepared]) -> dict[AggregateKey, dict[str, Decimal]]:
@@ -151,27 +123,62 @@ def store_events(
     target: StoreTarget,
     policy: RetryPolicy,
     known: KnownExtrema | None = None,
+    workers: Executor | None = None,
 ) -> StoreResult:
     """Store each event once and add it to the aggregates once, whatever was stored before.
 
     `known` (kept across a warm container's invocations) lets the load-time min/max update be
-    skipped for minutes whose stored extremes this batch cannot improve.
+    skipped for minutes whose stored extremes this batch cannot improve. `workers` writes the
+    lanes of chunks (which share no aggregates item) at the same time; without it, one after
+    another.
 
-    After the first chunk whose budget runs out, later chunks are not attempted: the mapping
-    redelivers from the lowest failed record anyway, and the table is evidently struggling.
+    After the first chunk whose budget runs out, chunks not yet started are not attempted: the
+    mapping redelivers from the lowest failed record anyway, and the table is evidently
+    struggling.
     """
     result = StoreResult()
     firsts, copies = dedupe(events)
-    giving_up = False
-    for chunk in plan_chunks(firsts):
-        if giving_up or policy.expired():
-            result.failed.extend(chunk)
-            giving_up = True
-            continue
-        if not _write_chunk(client, chunk, target, policy, result):
-            giving_up = True
+    for part in _write_lanes(client, plan_lanes(firsts), target, policy, workers):
+        result.absorb(part)
     _settle_copies(events, copies, result)
     _write_extrema(client, target, policy, result, known or KnownExtrema())
+    return result
+
+
+def _write_lanes(
+    client: DynamoDBClient,
+    lanes: list[Lane],
+    target: StoreTarget,
+    policy: RetryPolicy,
+    workers: Executor | None,
+) -> list[StoreResult]:
+    """Each lane's result, in lane order; lanes run on `workers` when there are several."""
+    halt = threading.Event()  # set by the first lane that gives up
+
+    def write(lane: Lane) -> StoreResult:
+        return _write_lane(client, lane, target, policy, halt)
+
+    if workers is None or len(lanes) < 2:
+        return [write(lane) for lane in lanes]
+    # Submitted smallest first: its request is built and on its way while the next is built.
+    futures = [workers.submit(write, lane) for lane in lanes]
+    return [future.result() for future in futures]
+
+
+def _write_lane(
+    client: DynamoDBClient,
+    lane: Lane,
+    target: StoreTarget,
+    policy: RetryPolicy,
+    halt: threading.Event,
+) -> StoreResult:
+    result = StoreResult()
+    for chunk in lane:
+        if halt.is_set() or policy.expired():
+            result.failed.extend(chunk)
+            halt.set()
+        elif not _write_chunk(client, chunk, target, policy, result):
+            halt.set()
     return result
 
 
@@ -195,7 +202,7 @@ def _settle_copies(
 
 def _write_chunk(
     client: DynamoDBClient,
-    chunk: list[Prepared],
+    chunk: Chunk,
     target: StoreTarget,
     policy: RetryPolicy,
     result: StoreResult,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,8 @@ from tests.emulator import RunningEmulator
 
 # Fast backoff: the tests inject faults, they do not need real waiting.
 FAST_POLICY = RetryPolicy(max_attempts=4, base_delay=0.001, max_delay=0.005)
+# As in the handler: independent transactions of a batch are written at the same time.
+STORE_WORKERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="test-store")
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,13 @@ class Resources:
             "LOG_LEVEL": log_level,
         }
 
-    def dependencies(self, policy: RetryPolicy = FAST_POLICY, **clients: Any) -> Dependencies:
+    def dependencies(
+        self,
+        policy: RetryPolicy = FAST_POLICY,
+        *,
+        workers: Executor | None = STORE_WORKERS,
+        **clients: Any,
+    ) -> Dependencies:
         return Dependencies(
             dynamodb=clients.get("dynamodb") or self.dynamodb,
             s3=clients.get("s3") or self.s3,
@@ -69,6 +78,7 @@ class Resources:
             quarantine_bucket=self.bucket,
             ttl_days=30,
             policy=policy,
+            workers=workers,
         )
 
 

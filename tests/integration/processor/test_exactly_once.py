@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from processor.batch import BatchOutcome, process_batch
-from tests.integration.processor.tables import Resources
+from tests.integration.processor.tables import Resources, new_client
 from tests.integration.processor.truth import actual_aggregates, actual_items, actual_keys, expected
 from tests.unit.processor.factories import (
     kinesis_event,
@@ -91,6 +91,36 @@ def test_mixed_batch_lands_in_both_tables_and_the_bucket(resources: Resources) -
         assert document["approximateArrivalTimestamp"] == "2025-01-01T12:00:00.000Z"
         assert document["dataBase64"] == records[offset * 15]["kinesis"]["data"]
     assert outcome.quarantined_by_reason == {reason: 1 for _, reason in POISON}
+
+
+def test_independent_transactions_are_written_at_the_same_time(resources: Resources) -> None:
+    # GIVEN a client that notes which thread sends each transaction
+    dynamodb = new_client(resources.emulator, resources.session, "dynamodb")
+    senders: list[str] = []
+    dynamodb.meta.events.register(
+        "before-call.dynamodb.TransactWriteItems",
+        lambda **_: senders.append(threading.current_thread().name),
+    )
+    # WHEN 100 mixed events (two transactions sharing no aggregates item) are processed
+    events = mixed_events(100)
+    outcome = process_batch(
+        kinesis_event(records_for(events)), resources.dependencies(dynamodb=dynamodb)
+    )
+    # THEN each transaction went from its own worker thread, and the tables are exact
+    assert len(senders) == 2
+    assert len(set(senders)) == 2
+    assert all(name.startswith("test-store") for name in senders)
+    assert len(outcome.stored) == 100
+    assert_matches_truth(resources, events)
+    # AND without workers the next batch is written one transaction after the other, as exactly
+    more = mixed_events(100, start=100)
+    outcome = process_batch(
+        kinesis_event(records_for(more, start=100)),
+        resources.dependencies(workers=None, dynamodb=dynamodb),
+    )
+    assert senders[2:] == [threading.current_thread().name] * 2
+    assert len(outcome.stored) == 100
+    assert_matches_truth(resources, events + more)
 
 
 def test_redelivered_batch_changes_nothing(resources: Resources) -> None:

@@ -1,4 +1,4 @@
-"""Aggregates folding, coalescing into transaction actions, and chunk planning."""
+"""Aggregates folding and coalescing into transaction actions."""
 
 from __future__ import annotations
 
@@ -12,14 +12,7 @@ from processor import aggregates as agg
 from processor.events import RecordRef
 from processor.folding import fold
 from processor.pipeline import Prepared, prepare_record
-from processor.store import (
-    MAX_ACTIONS,
-    StoreTarget,
-    coalesce,
-    dedupe,
-    plan_chunks,
-    transaction_items,
-)
+from processor.store import StoreTarget, coalesce, dedupe, transaction_items
 from tests.unit.processor.factories import click, error, mixed_events, page_view, purchase, signup
 
 MINUTE = "2025-01-01T12:00Z"
@@ -115,32 +108,6 @@ def test_transaction_has_conditional_puts_then_one_add_per_item() -> None:
     loadtime = next(u for u in updates if u["Key"]["metricKey"]["S"] == "loadtime")
     assert loadtime["UpdateExpression"].startswith("ADD #a0 :v0, ")
     assert "min" not in loadtime["ExpressionAttributeNames"].values()
-
-
-def test_chunks_respect_the_action_limit_and_hold_each_event_once() -> None:
-    events = [prepared(e, i) for i, e in enumerate(mixed_events(250))]
-    chunks = plan_chunks(events)
-    flat = [p for chunk in chunks for p in chunk]
-    assert sorted(id(p) for p in flat) == sorted(id(p) for p in events)
-    for chunk in chunks:
-        actions = len(chunk) + len(coalesce(chunk))
-        assert actions <= MAX_ACTIONS
-    # events touching the same aggregates items keep their stream order
-    clicks = [p.ref.sequence_number for p in flat if p.event.event_type == "click"]
-    assert clicks == sorted(clicks)
-
-
-def test_events_sharing_aggregates_are_packed_together() -> None:
-    # GIVEN 100 mixed events of one minute, touching 22 distinct aggregates items
-    events = [prepared(e, i) for i, e in enumerate(mixed_events(100))]
-    distinct = len(coalesce(events))
-    assert distinct == 22
-    # WHEN planned THEN two transactions, and only the item on the boundary is updated twice
-    # (split in stream order, each half would update nearly all 22)
-    chunks = plan_chunks(events)
-    assert len(chunks) == 2
-    assert sum(len(coalesce(chunk)) for chunk in chunks) <= distinct + 2
-    assert len(coalesce(events[:60])) + len(coalesce(events[60:])) > distinct + 10
 
 
 def test_dedupe_keeps_the_first_of_each_key() -> None:
