@@ -29,7 +29,7 @@ from tests.unit.processor.factories import kinesis_event, kinesis_record, mixed_
 
 BATCH = 100
 PURE_RECORDS = 20_000
-RUNS = 15
+RUNS = 25
 MAX_DYNAMODB_REQUESTS = 5
 PURE_TARGET_PER_SECOND = 20_000
 SPEEDUP_TARGET = 5.0

@@ -22,19 +22,20 @@ Emit = Callable[[str], None]
 
 
 def _document(
-    namespace: str,
+    provider: AmazonCloudWatchEMFProvider,
     dimensions: dict[str, str],
     metrics: Iterable[tuple[str, str, Iterable[float]]],
 ) -> CloudWatchEMFOutput:
-    # service="" keeps Powertools from adding a `service` dimension from the environment:
-    # the dimension sets below are the documented ones, exactly.
-    provider = AmazonCloudWatchEMFProvider(namespace=namespace, service="")
+    """One document from `provider`, which is left empty for the next one (a provider costs
+    more to create than a document to fill)."""
     for name, value in dimensions.items():
         provider.add_dimension(name=name, value=value)
     for name, unit, values in metrics:
         for number in values:
             provider.add_metric(name=name, unit=unit, value=number)
-    return provider.serialize_metric_set()
+    document = provider.serialize_metric_set()
+    provider.clear_metrics()
+    return document
 
 
 def _chunks(values: list[float]) -> Iterable[list[float]]:
@@ -50,12 +51,15 @@ def build_metric_documents(
     EventsProcessed{EventType,DeviceType} and the per-type values count newly stored events only
     (duplicates are in Batch/Duplicates), so they match the aggregates table.
     """
+    # service="" keeps Powertools from adding a `service` dimension from the environment:
+    # the dimension sets below are the documented ones, exactly.
+    provider = AmazonCloudWatchEMFProvider(namespace=namespace, service="")
     documents: list[CloudWatchEMFOutput] = []
     by_type_device = Counter((p.event.event_type, p.event.device_type) for p in outcome.stored)
     for (event_type, device_type), count in sorted(by_type_device.items()):
         documents.append(
             _document(
-                namespace,
+                provider,
                 {"EventType": event_type, "DeviceType": device_type},
                 [("EventsProcessed", "Count", [count])],
             )
@@ -75,17 +79,17 @@ def build_metric_documents(
     for currency, values in sorted(amounts.items()):
         for chunk in _chunks(values):
             documents.append(
-                _document(namespace, {"Currency": currency}, [("PurchaseAmount", "None", chunk)])
+                _document(provider, {"Currency": currency}, [("PurchaseAmount", "None", chunk)])
             )
     for chunk in _chunks(load_times):
-        documents.append(_document(namespace, {}, [("PageLoadTime", "Milliseconds", chunk)]))
+        documents.append(_document(provider, {}, [("PageLoadTime", "Milliseconds", chunk)]))
     for reason, count in sorted(outcome.quarantined_by_reason.items()):
         documents.append(
-            _document(namespace, {"Reason": reason}, [("Quarantined", "Count", [count])])
+            _document(provider, {"Reason": reason}, [("Quarantined", "Count", [count])])
         )
     documents.append(
         _document(
-            namespace,
+            provider,
             {},
             [
                 ("Batch/Records", "Count", [outcome.records]),

@@ -168,6 +168,14 @@ class EventSchema:
     required: Mapping[str, Check]
     optional: Mapping[str, Check]
 
+    @property
+    def checks(self) -> tuple[tuple[str, Check, bool], ...]:
+        """(name, check, required) of every field, required ones first."""
+        return tuple(
+            [(name, check, True) for name, check in self.required.items()]
+            + [(name, check, False) for name, check in self.optional.items()]
+        )
+
 
 URL = Text(2048)
 # Seed fields, with the bounds documented in processor/README.md.
@@ -204,6 +212,12 @@ _USER_ID = Text(128)
 _EVENT_ID = Text(128)
 _SESSION_ID = Text(128)
 _DEVICE_TYPE = Text(16, choices=DEVICE_TYPES)
+# Flattened once: validation runs for every record, the schemas never change.
+_CHECKS = {event_type: schema.checks for event_type, schema in SCHEMAS.items()}
+# format_timestamp()'s own output: such a timestamp is stored as sent, without re-formatting.
+_CANONICAL_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z"
+)
 
 
 def parse_timestamp(name: str, value: object) -> datetime:
@@ -239,11 +253,12 @@ def minute_of(timestamp: str) -> str:
 
 
 def _field(data: Mapping[str, Any], name: str, check: Check, *, required: bool) -> object:
-    if name not in data or data[name] is None:
+    value = data.get(name)
+    if value is None:
         if required:
             raise _InvalidError(Reason.MISSING_FIELD, f"required field {name} is missing")
         return None
-    return check.check(name, data[name])
+    return check.check(name, value)
 
 
 def validate_event_data(
@@ -270,8 +285,8 @@ def _validate(data: Mapping[str, Any], default_event_id: str, arrival: datetime)
         raise _InvalidError(
             Reason.INVALID_FIELD, f"eventType must be a string, got {_type_name(event_type)}"
         )
-    schema = SCHEMAS.get(event_type)
-    if schema is None:
+    checks = _CHECKS.get(event_type)
+    if checks is None:
         raise _InvalidError(
             Reason.UNKNOWN_TYPE,
             f"unknown eventType {event_type[:64]!r} (expected one of: {', '.join(EVENT_TYPES)})",
@@ -280,18 +295,20 @@ def _validate(data: Mapping[str, Any], default_event_id: str, arrival: datetime)
     event_id = _field(data, "eventId", _EVENT_ID, required=False)
     session_id = _field(data, "sessionId", _SESSION_ID, required=False)
     device_type = _field(data, "deviceType", _DEVICE_TYPE, required=False)
-    moment = (
-        arrival
-        if data.get("timestamp") is None
-        else parse_timestamp("timestamp", data["timestamp"])
-    )
+    sent = data.get("timestamp")
+    if sent is None:
+        timestamp = format_timestamp(arrival)
+    else:
+        moment = parse_timestamp("timestamp", sent)
+        canonical = isinstance(sent, str) and _CANONICAL_TIMESTAMP.fullmatch(sent)
+        timestamp = sent if canonical else format_timestamp(moment)
     fields: dict[str, FieldValue] = {}
-    for checks, required in ((schema.required, True), (schema.optional, False)):
-        for name, check in checks.items():
-            value = _field(data, name, check, required=required)
-            if value is not None:
-                fields[name] = value  # type: ignore[assignment]
-    timestamp = format_timestamp(moment)
+    for name, check, required in checks:
+        value = data.get(name)
+        if value is not None:
+            fields[name] = check.check(name, value)
+        elif required:
+            raise _InvalidError(Reason.MISSING_FIELD, f"required field {name} is missing")
     return ValidEvent(
         event_id=str(event_id) if event_id is not None else default_event_id,
         event_type=event_type,
