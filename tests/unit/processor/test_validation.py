@@ -138,6 +138,23 @@ def test_iso_timestamps_with_offset_pass(value: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("2025-01-01T12:00:00.123Z", "2025-01-01T12:00:00.123Z"),  # canonical: kept as sent
+        ("2025-01-01T12:00:00Z", "2025-01-01T12:00:00.000Z"),
+        ("2025-01-01t12:00:00.123Z", "2025-01-01T12:00:00.123Z"),
+        ("2025-01-01T12:00:00.123+00:00", "2025-01-01T12:00:00.123Z"),
+        ("2025-01-01T12:00:00.1234Z", "2025-01-01T12:00:00.123Z"),
+        (" 2025-01-01T12:00:00.123Z", "2025-01-01T12:00:00.123Z"),
+    ],
+)
+def test_timestamps_are_stored_in_one_format(sent: str, stored: str) -> None:
+    result = validate(click(timestamp=sent))
+    assert isinstance(result, ValidEvent)
+    assert result.timestamp == stored
+
+
+@pytest.mark.parametrize(
     ("value", "fragment"),
     [
         ("2025-01-01", "not an ISO-8601 date-time"),
