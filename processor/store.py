@@ -16,6 +16,7 @@ from processor import aggregates as agg
 from processor.chunking import Chunk, Lane, plan_lanes
 from processor.folding import AggregateKey, Extrema
 from processor.known_extrema import KnownExtrema
+from processor.lane_turns import LaneTurns, watch_requests_leaving
 from processor.pipeline import Prepared
 from processor.retry import TRANSIENT_CANCELLATION_CODES, RetryPolicy, error_code, is_transient
 
@@ -152,16 +153,22 @@ def _write_lanes(
     policy: RetryPolicy,
     workers: Executor | None,
 ) -> list[StoreResult]:
-    """Each lane's result, in lane order; lanes run on `workers` when there are several."""
+    """Each lane's result, in lane order; lanes run on `workers` when there are several.
+
+    Smallest first, each lane starts when the one before has sent its request: the table
+    works on one transaction while the next is being built.
+    """
     halt = threading.Event()  # set by the first lane that gives up
-
-    def write(lane: Lane) -> StoreResult:
-        return _write_lane(client, lane, target, policy, halt)
-
     if workers is None or len(lanes) < 2:
-        return [write(lane) for lane in lanes]
-    # Submitted smallest first: its request is built and on its way while the next is built.
-    futures = [workers.submit(write, lane) for lane in lanes]
+        return [_write_lane(client, lane, target, policy, halt) for lane in lanes]
+    watch_requests_leaving(client)
+    turns = LaneTurns(len(lanes))
+
+    def write(index: int, lane: Lane) -> StoreResult:
+        with turns.turn(index):
+            return _write_lane(client, lane, target, policy, halt)
+
+    futures = [workers.submit(write, index, lane) for index, lane in enumerate(lanes)]
     return [future.result() for future in futures]
 
 

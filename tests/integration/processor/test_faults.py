@@ -132,41 +132,6 @@ def test_throttling_beyond_the_budget_becomes_batch_item_failures(resources: Res
     assert_matches_truth(resources, events)
 
 
-def test_a_failing_lane_leaves_the_other_lanes_stored(resources: Resources) -> None:
-    # GIVEN the transaction holding the purchases is throttled beyond the budget, while the
-    # other transaction of the batch (written at the same time) goes through
-    events = mixed_events(100)
-    records = [kinesis_record(e, i) for i, e in enumerate(events)]
-    dynamodb = fresh(resources, "dynamodb")
-
-    def throttle_purchases(params: dict[str, Any], **_: Any) -> tuple[Any, Any] | None:
-        if b'"purchase"' in params["body"]:
-            return error_response("ProvisionedThroughputExceededException")
-        return None
-
-    dynamodb.meta.events.register("before-call.dynamodb.TransactWriteItems", throttle_purchases)
-    policy = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.002)
-    outcome = process_batch(
-        kinesis_event(records), resources.dependencies(policy, dynamodb=dynamodb)
-    )
-    # THEN the purchases' lane is reported in stream order, the other lane is stored
-    sequence = [r["kinesis"]["sequenceNumber"] for r in records]
-    stored = {p.ref.sequence_number for p in outcome.stored}
-    purchases = [s for s, e in zip(sequence, events, strict=True) if e["eventType"] == "purchase"]
-    assert set(purchases) <= set(outcome.failed)
-    assert outcome.failed == [s for s in sequence if s not in stored]
-    assert 0 < len(stored) < 100
-    assert_matches_truth(
-        resources, [e for e, s in zip(events, sequence, strict=True) if s in stored]
-    )
-    # WHEN the mapping redelivers from the lowest failed record, with DynamoDB healthy again
-    lowest = sequence.index(outcome.failed[0])
-    retry = process_batch(kinesis_event(records[lowest:]), resources.dependencies())
-    # THEN everything is stored exactly once
-    assert retry.failed == []
-    assert_matches_truth(resources, events)
-
-
 def test_lost_response_after_commit_does_not_double_count(resources: Resources) -> None:
     # GIVEN the first transaction commits but its response is lost (read timeout)
     events = mixed_events(50)
