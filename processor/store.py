@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, wait
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -168,7 +168,10 @@ def _write_lanes(
         with turns.turn(index):
             return _write_lane(client, lane, target, policy, halt)
 
+    # FIFO submission: a lane is always taken up after the one it waits for, even on a pool
+    # shared by several batches.
     futures = [workers.submit(write, index, lane) for index, lane in enumerate(lanes)]
+    wait(futures)  # all of them, even if one raised: no write outlives the invocation
     return [future.result() for future in futures]
 
 
