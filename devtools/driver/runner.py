@@ -10,12 +10,12 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -36,6 +36,7 @@ from devtools.driver.records import EventContext
 from devtools.driver.state import FileCheckpointStore
 from devtools.driver.status import FileStatusSink
 from devtools.emulator_session import emulator_session
+from processor.retry import is_transient
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -43,7 +44,11 @@ if TYPE_CHECKING:
 LOG_FILE = "driver.log"
 MAX_INVOKE_THREADS = 64
 MAX_READ_THREADS = 16  # one GetRecords in flight per shard
+# How long (re)starting the engine waits out an emulator that does not answer, e.g. one being
+# restarted during a redeploy; a mapping that is gone or refused fails at once.
+EMULATOR_WAIT_SECONDS = 60.0
 logger = logging.getLogger("devtools.driver")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,29 @@ def _watch_mapping(
     restart.set()
 
 
+def when_available(
+    attempt: Callable[[], T],
+    stop: threading.Event,
+    *,
+    wait_seconds: float = EMULATOR_WAIT_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
+) -> T | None:
+    """attempt() until it succeeds, retrying transient faults (no connection, timeouts, 5xx)
+    with backoff for up to `wait_seconds`, then raising the last; None once `stop` is set."""
+    deadline = clock() + wait_seconds
+    pause = 0.1
+    while True:
+        try:
+            return attempt()
+        except Exception as exc:
+            if not is_transient(exc) or clock() + pause > deadline:
+                raise
+            logger.warning("emulator not available (%s): retrying in %.1f s", exc, pause)
+        if stop.wait(pause):
+            return None
+        pause = min(pause * 2, 5.0)
+
+
 def run(
     settings: DriverSettings, stop: threading.Event, options: EngineOptions | None = None
 ) -> None:
@@ -163,10 +191,10 @@ def run(
     reads = ThreadPoolExecutor(MAX_READ_THREADS, thread_name_prefix="driver-read")
     try:
         while not stop.is_set():
-            effective = read_effective(settings, _clients(settings)[1])
-            engine = build_engine(
-                settings, executor, options, effective=effective, read_executor=reads
-            )
+            built = when_available(lambda: _engine(settings, executor, reads, options), stop)
+            if built is None:
+                break
+            engine, effective = built
             restart = threading.Event()
             watcher = threading.Thread(
                 target=_watch_mapping,
@@ -188,6 +216,17 @@ def run(
         # is not checkpointed and will be delivered again.
         executor.shutdown(wait=False, cancel_futures=True)
         reads.shutdown(wait=False, cancel_futures=True)
+
+
+def _engine(
+    settings: DriverSettings,
+    executor: ThreadPoolExecutor,
+    reads: ThreadPoolExecutor,
+    options: EngineOptions | None,
+) -> tuple[Engine, tuple[MappingConfig, FunctionInfo]]:
+    effective = read_effective(settings, _clients(settings)[1])
+    engine = build_engine(settings, executor, options, effective=effective, read_executor=reads)
+    return engine, effective
 
 
 def _configure_logging(state_dir: Path) -> None:
