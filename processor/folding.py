@@ -1,9 +1,9 @@
-"""Aggregates folding: events -> per-(metricKey, minute) additive deltas and load-time extrema."""
+"""Aggregates folding: what each event adds to which item, and load-time extrema per minute."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from processor import aggregates as agg
@@ -22,31 +22,6 @@ class Extrema:
     def add(self, value: Decimal) -> None:
         self.minimum = min(self.minimum, value)
         self.maximum = max(self.maximum, value)
-
-
-@dataclass
-class Folded:
-    """Deltas to ADD per aggregates item, and load-time extrema per minute (min/max are not
-    additive, so they are written separately with conditional updates)."""
-
-    deltas: dict[AggregateKey, dict[str, Decimal]] = field(default_factory=dict)
-    extrema: dict[str, Extrema] = field(default_factory=dict)
-
-    def add(self, key: AggregateKey, attribute: str, amount: Decimal) -> None:
-        values = self.deltas.setdefault(key, {})
-        values[attribute] = values.get(attribute, Decimal(0)) + amount
-
-    def merge(self, other: Folded) -> None:
-        for key, values in other.deltas.items():
-            for attribute, amount in values.items():
-                self.add(key, attribute, amount)
-        for minute, extrema in other.extrema.items():
-            mine = self.extrema.get(minute)
-            if mine is None:
-                self.extrema[minute] = Extrema(extrema.minimum, extrema.maximum)
-            else:
-                mine.add(extrema.minimum)
-                mine.add(extrema.maximum)
 
 
 _ONE = Decimal(1)
@@ -88,20 +63,20 @@ def load_time_of(event: ValidEvent) -> Decimal | None:
     return _decimal(event.fields["loadTime"])
 
 
-def fold(pairs: Iterable[tuple[ValidEvent, Mapping[str, FieldValue]]]) -> Folded:
-    """Fold (event, derived fields) pairs into coalesced deltas and extrema."""
-    folded = Folded()
-    for event, derived in pairs:
-        for key, attribute, amount in aggregate_contributions(event, derived):
-            folded.add(key, attribute, amount)
+def minute_extrema(events: Iterable[ValidEvent]) -> dict[str, Extrema]:
+    """The load-time min/max of the page views per minute (not additive: written separately,
+    with conditional updates)."""
+    extrema: dict[str, Extrema] = {}
+    for event in events:
         load_time = load_time_of(event)
-        if load_time is not None:
-            current = folded.extrema.get(event.minute)
-            if current is None:
-                folded.extrema[event.minute] = Extrema(load_time, load_time)
-            else:
-                current.add(load_time)
-    return folded
+        if load_time is None:
+            continue
+        current = extrema.get(event.minute)
+        if current is None:
+            extrema[event.minute] = Extrema(load_time, load_time)
+        else:
+            current.add(load_time)
+    return extrema
 
 
 def _decimal(value: FieldValue) -> Decimal:

@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from processor import aggregates as agg
 from processor.chunking import Chunk, Lane, plan_lanes
-from processor.folding import AggregateKey, Extrema
+from processor.folding import AggregateKey, minute_extrema
 from processor.known_extrema import KnownExtrema
 from processor.lane_turns import LaneTurns, watch_requests_leaving
 from processor.pipeline import Prepared
@@ -289,19 +289,12 @@ def _write_extrema(
     If an update cannot be made, the page views of that minute are reported failed so the
     mapping redelivers them; they are duplicates then, and the update is retried.
     """
-    extrema: dict[str, Extrema] = {}
+    settled = [*result.stored, *result.duplicates]
     members: dict[str, list[Prepared]] = {}
-    for prepared in [*result.stored, *result.duplicates]:
-        if prepared.event.event_type != "page_view":
-            continue
-        value = Decimal(str(prepared.event.fields["loadTime"]))
-        minute = prepared.event.minute
-        members.setdefault(minute, []).append(prepared)
-        if minute in extrema:
-            extrema[minute].add(value)
-        else:
-            extrema[minute] = Extrema(value, value)
-    for minute, bounds in sorted(extrema.items()):
+    for prepared in settled:
+        if prepared.event.event_type == "page_view":
+            members.setdefault(prepared.event.minute, []).append(prepared)
+    for minute, bounds in sorted(minute_extrema(p.event for p in settled).items()):
         if known.covers(minute, bounds):
             continue
         wanted = {agg.MIN: bounds.minimum, agg.MAX: bounds.maximum}

@@ -29,7 +29,7 @@ from stack.bundling import (
     LocalProcessorBundling,
     ensure_dependencies,
 )
-from stack.config import LOG_RETENTION_DAYS, PipelineConfig
+from stack.config import PipelineConfig
 from stack.quarantine import QUARANTINE_PREFIX
 
 HANDLER = "processor.handler.lambda_handler"
@@ -51,7 +51,6 @@ STREAM_READ_ACTIONS = (
     "kinesis:ListShards",
 )
 FAILURE_QUEUE_RETENTION = Duration.days(14)
-_RETENTION_BY_DAYS = dict(zip(LOG_RETENTION_DAYS, list(logs.RetentionDays)[:-1], strict=True))
 
 
 @dataclass(frozen=True)
@@ -103,12 +102,12 @@ class StreamProcessor(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.failure_queue = self._failure_queue()
-        self.log_group = logs.LogGroup(
-            self,
-            "LogGroup",
-            retention=_RETENTION_BY_DAYS[config.log_retention_days],
-            removal_policy=removal_policy,
-        )
+        self.log_group = logs.LogGroup(self, "LogGroup", removal_policy=removal_policy)
+        # The L2 takes a RetentionDays enum whose members do not carry their number of days;
+        # the template takes the days (already checked to be a CloudWatch Logs period).
+        log_group_resource = self.log_group.node.default_child
+        assert isinstance(log_group_resource, logs.CfnLogGroup)
+        log_group_resource.retention_in_days = config.log_retention_days
         self.role = iam.Role(
             self,
             "Role",

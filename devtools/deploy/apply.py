@@ -9,6 +9,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from devtools.deploy.clients import AwsClients
 from devtools.deploy.findings import PROBLEM_STATUSES, Finding, VerificationReport
+from devtools.deploy.verify import ESM_SETTINGS, SQS_ATTRIBUTES
 
 Fixer = Callable[[AwsClients, str, Any], None]
 
@@ -150,26 +151,11 @@ FIXERS: dict[tuple[str, str], Fixer] = {
     ("AWS::S3::Bucket", "OwnershipControls.Rules"): _bucket_ownership,
     ("AWS::KMS::Key", "EnableKeyRotation"): _key_rotation,
 }
-for _setting in (
-    "BatchSize",
-    "MaximumBatchingWindowInSeconds",
-    "BisectBatchOnFunctionError",
-    "MaximumRetryAttempts",
-    "MaximumRecordAgeInSeconds",
-    "ParallelizationFactor",
-    "TumblingWindowInSeconds",
-    "FilterCriteria",
-):
-    FIXERS[("AWS::Lambda::EventSourceMapping", _setting)] = _mapping_setting(_setting)
-for _attribute in (
-    "VisibilityTimeout",
-    "MessageRetentionPeriod",
-    "SqsManagedSseEnabled",
-    "KmsMasterKeyId",
-    "DelaySeconds",
-    "MaximumMessageSize",
-    "ReceiveMessageWaitTimeSeconds",
-):
+# StartingPosition is fixed when a mapping is created: no API changes it.
+for _setting in ESM_SETTINGS:
+    if _setting != "StartingPosition":
+        FIXERS[("AWS::Lambda::EventSourceMapping", _setting)] = _mapping_setting(_setting)
+for _attribute in SQS_ATTRIBUTES:
     FIXERS[("AWS::SQS::Queue", _attribute)] = _queue_attribute(_attribute)
 
 

@@ -215,7 +215,8 @@ def _check_lambda_function(ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.finding(f"Environment.{name}", variables[name], actual_vars.get(name))
 
 
-_ESM_SETTINGS = (
+# Compared one to one with GetEventSourceMapping; all but StartingPosition can be updated.
+ESM_SETTINGS = (
     "BatchSize",
     "MaximumBatchingWindowInSeconds",
     "StartingPosition",
@@ -232,7 +233,7 @@ def _check_event_source_mapping(ctx: CheckContext) -> Iterator[Finding]:
     mapping: dict[str, Any] = dict(
         ctx.clients.lambda_.get_event_source_mapping(UUID=ctx.physical_id)
     )
-    for setting in _ESM_SETTINGS:
+    for setting in ESM_SETTINGS:
         yield from ctx.compare(setting, mapping.get(setting))
     response_types = ctx.expected("FunctionResponseTypes")
     if isinstance(response_types, list):
@@ -250,7 +251,7 @@ def _check_event_source_mapping(ctx: CheckContext) -> Iterator[Finding]:
     )
 
 
-_SQS_ATTRIBUTES = (
+SQS_ATTRIBUTES = (
     "VisibilityTimeout",
     "MessageRetentionPeriod",
     "DelaySeconds",
@@ -266,7 +267,7 @@ def _check_sqs_queue(ctx: CheckContext) -> Iterator[Finding]:
         QueueUrl=ctx.physical_id, AttributeNames=["All"]
     )
     attributes: dict[str, str] = {str(k): v for k, v in response.get("Attributes", {}).items()}
-    for setting in _SQS_ATTRIBUTES:
+    for setting in SQS_ATTRIBUTES:
         yield from ctx.compare(setting, attributes.get(setting))
 
 
