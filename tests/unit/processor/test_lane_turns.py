@@ -20,7 +20,7 @@ def run_lanes(turns: LaneTurns, bodies: list[object]) -> dict[str, float]:
             body = bodies[index]
             if callable(body):
                 body(moments)
-        moments[f"end{index}"] = time.monotonic()
+            moments[f"end{index}"] = time.monotonic()  # before the turn passes on
 
     with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
         list(pool.map(lane, range(len(bodies))))
