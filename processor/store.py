@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from processor import aggregates as agg
 from processor.chunking import Chunk, Lane, plan_lanes
-from processor.folding import AggregateKey, minute_extrema
+from processor.folding import AggregateKey, load_time_of, minute_extrema
 from processor.known_extrema import KnownExtrema
 from processor.lane_turns import LaneTurns, watch_requests_leaving
 from processor.pipeline import Prepared
@@ -292,7 +292,7 @@ def _write_extrema(
     settled = [*result.stored, *result.duplicates]
     members: dict[str, list[Prepared]] = {}
     for prepared in settled:
-        if prepared.event.event_type == "page_view":
+        if load_time_of(prepared.event) is not None:
             members.setdefault(prepared.event.minute, []).append(prepared)
     for minute, bounds in sorted(minute_extrema(p.event for p in settled).items()):
         if known.covers(minute, bounds):

@@ -304,11 +304,9 @@ def _validate(data: Mapping[str, Any], default_event_id: str, arrival: datetime)
         timestamp = sent if canonical else format_timestamp(moment)
     fields: dict[str, FieldValue] = {}
     for name, check, required in checks:
-        value = data.get(name)
+        value = _field(data, name, check, required=required)
         if value is not None:
-            fields[name] = check.check(name, value)
-        elif required:
-            raise _InvalidError(Reason.MISSING_FIELD, f"required field {name} is missing")
+            fields[name] = value  # type: ignore[assignment]
     return ValidEvent(
         event_id=str(event_id) if event_id is not None else default_event_id,
         event_type=event_type,
