@@ -79,5 +79,8 @@ class StatePaths:
         return self.root / "driver"
 
     def ensure(self) -> StatePaths:
-        self.ministack_dir.mkdir(parents=True, exist_ok=True)
+        """Create the layout private to the user (700): it holds every stored event."""
+        for folder in (self.root, self.ministack_dir):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.chmod(0o700)
         return self

@@ -8,6 +8,7 @@ from devtools.cli.context import DEFAULT_PORT, Settings, pass_settings
 from devtools.deploy.clients import AwsClients
 from devtools.deploy.flow import resume_driver
 from devtools.emulator import start
+from devtools.emulator.recovery import UncleanStop
 
 
 @click.command()
@@ -34,6 +35,9 @@ def up(settings: Settings, port: int, deadline: float, no_driver: bool, as_json:
     with terminal.status(f"Starting MiniStack on 127.0.0.1:{port}"):
         result = start(settings.paths, port=port, region=settings.region, deadline_seconds=deadline)
     record = result.record
+    if result.unclean_stop is not None and not as_json:
+        for line in unclean_stop_lines(result.unclean_stop):
+            terminal.warn(line)
     resumed = None
     if not no_driver and settings.explicit_endpoint is None:
         # a stack deployed before the restart: its driver stopped with `down`
@@ -54,6 +58,7 @@ def up(settings: Settings, port: int, deadline: float, no_driver: bool, as_json:
                 "stateDir": record.state_dir,
                 "log": record.log_path,
                 "driverPid": resumed.driver_pid if resumed else None,
+                "uncleanStop": result.unclean_stop.to_json() if result.unclean_stop else None,
             }
         )
         return
@@ -71,3 +76,39 @@ def up(settings: Settings, port: int, deadline: float, no_driver: bool, as_json:
             f"mapping driver resumed for the deployed stack (pid {resumed.driver_pid}); "
             f"emulator poller {resumed.mapping_state}"
         )
+
+
+def unclean_stop_lines(found: UncleanStop) -> list[str]:
+    """What the crash of the previous emulator rolled back, exactly, and what happens next."""
+    lost = found.rollback
+    lines = [
+        f"the previous emulator (pid {found.pid}) stopped without saving its state: "
+        f"restored the last saved state, which lacks {lost.entries} acknowledged write "
+        f"call(s) made after it"
+    ]
+    for stream, shards in sorted(lost.records.items()):
+        per_shard = ", ".join(f"{shard} {count:,}" for shard, count in sorted(shards.items()))
+        lines.append(
+            f"  stream {stream}: {sum(shards.values()):,} record(s) rolled back ({per_shard})"
+        )
+    for table, count in sorted(lost.writes.items()):
+        lines.append(f"  table {table}: {count:,} item write(s) rolled back")
+    others = {call: n for call, n in lost.calls.items() if call not in _COUNTED_ABOVE}
+    if others:
+        shown = ", ".join(f"{call} x{n}" for call, n in sorted(others.items()))
+        lines.append(f"  other calls rolled back: {shown}")
+    how = {
+        "restored": "the mapping driver resumes from the checkpoints saved with that state "
+        "(records processed since are re-delivered; processing is idempotent)",
+        "reset": "the mapping driver starts over from the mapping's starting position "
+        "(no checkpoint existed when the state was saved)",
+        "none": "no mapping driver checkpoints to realign",
+    }[found.checkpoints]
+    lines.append(f"  {how}; send the lost records again if you need them")
+    return lines
+
+
+_DDB_WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
+_COUNTED_ABOVE = frozenset(
+    {"kinesis PutRecord", "kinesis PutRecords", *(f"dynamodb {a}" for a in _DDB_WRITES)}
+)

@@ -6,14 +6,20 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from devtools.emulator import process
+from devtools.child_env import minimal_env
+from devtools.emulator import control, process, recovery
+from devtools.emulator.control import SaveProgress
 from devtools.emulator.health import EmulatorHealth, probe
+from devtools.emulator.recovery import UncleanStop
+from devtools.emulator.state_files import DIR_MODE, make_private
 from devtools.errors import EmulatorStartError
 from devtools.paths import StatePaths
 
@@ -22,6 +28,14 @@ ACCOUNT_ID = "000000000000"
 PROCESS_MARKER = "ministack"
 DEFAULT_READY_DEADLINE = 20.0
 STOP_TIMEOUT = 10.0
+SERVER_MODULE = "devtools.emulator.ministack_server"
+# `down` waits while the save makes progress, up to a bound scaled by the emulator's memory
+# (its state is in memory; JSON on disk is about the same size): a floor, plus 1 s per 4 MiB
+SAVE_BOUND_FLOOR = 30.0
+SAVE_BOUND_PER_MIB = 0.25
+SAVE_STALL_SECONDS = 60.0
+# loading state at start-up, a floor plus 1 s per 2 MiB of saved JSON
+LOAD_SECONDS_PER_MIB = 0.5
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,7 @@ class StartResult:
     already_running: bool
     ready_seconds: float | None
     health: EmulatorHealth
+    unclean_stop: UncleanStop | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,10 @@ class StopResult:
     pid: int | None
     graceful: bool
     stale_record: bool
+    saved: bool = True  # the emulator finished saving its state (False: killed, or it crashed)
+    saved_bytes: int = 0
+    seconds: float = 0.0
+    bound_seconds: float = 0.0
 
 
 def read_record(paths: StatePaths) -> EmulatorRecord | None:
@@ -78,10 +97,11 @@ def running_record(paths: StatePaths) -> EmulatorRecord | None:
 
 
 def _child_env(paths: StatePaths, port: int, region: str) -> dict[str, str]:
-    env = dict(os.environ)
-    # the emulator must not point its own SDK calls (or functions it runs) at another endpoint
-    env.pop("AWS_ENDPOINT_URL", None)
-    env.update(
+    # a minimal environment with dummy credentials: the emulator copies its own environment
+    # into every Lambda worker it starts, so the user's keys would reach function code; no
+    # AWS_ENDPOINT_URL either (its SDK calls, and its functions', must stay on itself)
+    return minimal_env(
+        region,
         {
             "GATEWAY_PORT": str(port),
             "BIND_HOST": BIND_HOST,  # MiniStack's default 0.0.0.0 would expose it to the network
@@ -92,9 +112,10 @@ def _child_env(paths: StatePaths, port: int, region: str) -> dict[str, str]:
             "S3_DATA_DIR": str(paths.ministack_state / "s3"),
             "MINISTACK_REGION": region,
             "MINISTACK_ACCOUNT_ID": ACCOUNT_ID,
-        }
+            control.CONTROL_DIR_ENV: str(paths.ministack_dir),
+            control.CHECKPOINTS_ENV: str(recovery.checkpoints_path(paths)),
+        },
     )
-    return env
 
 
 def start(
@@ -132,13 +153,14 @@ def start(
             f"--endpoint-url {endpoint} if it is an emulator you started yourself"
         )
 
-    paths.ministack_state.mkdir(parents=True, exist_ok=True)
+    unclean = _recover(paths)
+    deadline_seconds += _load_allowance(paths)
     began = time.monotonic()
     with paths.ministack_log.open("ab") as log:
         log.write(f"\n--- devtools up {time.strftime('%Y-%m-%dT%H:%M:%S')} ---\n".encode())
         log.flush()
         child = subprocess.Popen(
-            [sys.executable, "-m", "ministack"],
+            [sys.executable, "-m", SERVER_MODULE],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -174,6 +196,7 @@ def start(
                 already_running=False,
                 ready_seconds=time.monotonic() - began,
                 health=health,
+                unclean_stop=unclean,
             )
         time.sleep(0.02)
     process.terminate(child.pid, timeout=STOP_TIMEOUT)
@@ -184,8 +207,15 @@ def start(
     )
 
 
-def stop(paths: StatePaths) -> StopResult:
-    """Stop the emulator `up` started (SIGTERM lets it save state), only if the pid is ours."""
+def stop(
+    paths: StatePaths, *, on_progress: Callable[[SaveProgress], None] | None = None
+) -> StopResult:
+    """Stop the emulator `up` started, only if the pid is ours, and wait for its state save.
+
+    SIGTERM makes it save; we wait while the save makes progress (reported to `on_progress`)
+    up to a bound scaled by the emulator's memory, and only then SIGKILL. A killed save
+    leaves the previous state whole, and the next `up` reports what was rolled back.
+    """
     record = read_record(paths)
     if record is None:
         return StopResult(pid=None, graceful=True, stale_record=False)
@@ -194,10 +224,60 @@ def stop(paths: StatePaths) -> StopResult:
     ):
         # the process is gone (or the pid now belongs to something else): never signal it
         _forget(paths)
-        return StopResult(pid=None, graceful=True, stale_record=True)
-    graceful = process.terminate(record.pid, timeout=STOP_TIMEOUT)
+        return StopResult(
+            pid=None,
+            graceful=True,
+            stale_record=True,
+            saved=not recovery.previous_run_unclean(paths),
+        )
+    bound = save_bound(record.pid)
+    began = time.monotonic()
+    graceful, written = _terminate_while_saving(paths, record.pid, bound, on_progress)
     _forget(paths)
-    return StopResult(pid=record.pid, graceful=graceful, stale_record=False)
+    return StopResult(
+        pid=record.pid,
+        graceful=graceful,
+        stale_record=False,
+        saved=graceful and not recovery.previous_run_unclean(paths),
+        saved_bytes=written,
+        seconds=time.monotonic() - began,
+        bound_seconds=bound,
+    )
+
+
+def save_bound(pid: int) -> float:
+    """Seconds `down` allows the emulator to save, from its resident memory."""
+    return SAVE_BOUND_FLOOR + SAVE_BOUND_PER_MIB * process.resident_mib(pid)
+
+
+def _terminate_while_saving(
+    paths: StatePaths,
+    pid: int,
+    bound: float,
+    on_progress: Callable[[SaveProgress], None] | None,
+) -> tuple[bool, int]:
+    (paths.ministack_dir / control.PROGRESS).unlink(missing_ok=True)
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return True, 0
+    began = last_change = time.monotonic()
+    seen: SaveProgress | None = None
+    while process.alive(pid):
+        now = time.monotonic()
+        progress = SaveProgress.read(paths.ministack_dir)
+        if progress is not None and progress != seen:
+            seen, last_change = progress, now
+            if on_progress is not None:
+                on_progress(progress)
+        if now - began > bound or now - last_change > SAVE_STALL_SECONDS:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            while process.alive(pid):
+                time.sleep(0.05)
+            return False, seen.bytes_written if seen else 0
+        time.sleep(0.1)
+    return True, seen.bytes_written if seen else 0
 
 
 def wipe(paths: StatePaths) -> list[Path]:
@@ -216,6 +296,24 @@ def wipe(paths: StatePaths) -> list[Path]:
             target.unlink()
             removed.append(target)
     return removed
+
+
+def _recover(paths: StatePaths) -> UncleanStop | None:
+    """Private folders, an interrupted save finished or dropped, the driver realigned."""
+    paths.ministack_state.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    make_private(paths.root)
+    if recovery.previous_run_unclean(paths):
+        # the driver may still run against the dead emulator's positions: it must stop before
+        # its checkpoints go back to the ones saved with the state (it is resumed after `up`)
+        from devtools.driver import supervisor
+
+        supervisor.stop(paths.driver_dir)
+    return recovery.prepare(paths)
+
+
+def _load_allowance(paths: StatePaths) -> float:
+    size = sum(f.stat().st_size for f in paths.ministack_state.glob("*.json") if f.is_file())
+    return LOAD_SECONDS_PER_MIB * size / 2**20
 
 
 def _wait_healthy(endpoint_url: str, stop_at: float) -> EmulatorHealth | None:
