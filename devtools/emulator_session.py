@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import boto3
+import botocore.session
+from botocore.config import Config
+
+from devtools.child_env import DUMMY_CREDENTIALS
 
 # The emulator accepts any credentials; real ones must never be sent to it.
-DUMMY_ACCESS_KEY = "test"
-DUMMY_SECRET_KEY = "test"  # a well-known dummy, not a secret
+DUMMY_ACCESS_KEY = DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"]
+DUMMY_SECRET_KEY = DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
+
+# A local endpoint answers a connect at once or never: botocore's defaults (60 s connect
+# timeout, legacy mode retrying a refused connection 4 times with backoff) made a command
+# against a closed port take 15-35 s to fail. Standard mode keeps retrying throttling and
+# 5xx answers, with a bounded backoff.
+CLIENT_CONFIG = Config(
+    connect_timeout=2,
+    read_timeout=60,
+    retries={"mode": "standard", "max_attempts": 3},
+)
 
 
 def emulator_session(region: str) -> boto3.Session:
     """One session for every client of a command (each new session reloads service models)."""
+    core = botocore.session.get_session()
+    core.set_default_client_config(CLIENT_CONFIG)
     return boto3.Session(
         aws_access_key_id=DUMMY_ACCESS_KEY,
         aws_secret_access_key=DUMMY_SECRET_KEY,
         region_name=region,
+        botocore_session=core,
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 from botocore.exceptions import EndpointConnectionError
+from botocore.parsers import ResponseParserError
 
 from devtools.cli.context import DEFAULT_REGION, Settings
 from devtools.cli.deploy import deploy
@@ -44,6 +45,15 @@ class DevtoolsGroup(click.Group):
             _terminal(ctx).error(
                 f"cannot reach {exc.kwargs.get('endpoint_url', 'the endpoint')}: is the emulator "
                 "running? (`devtools up`, or check --endpoint-url / AWS_ENDPOINT_URL)"
+            )
+            ctx.exit(EXIT_USER_ERROR)
+        except ResponseParserError:
+            # something answers HTTP there, but not the AWS protocols (a web server, a proxy)
+            settings = ctx.find_object(Settings)
+            where = settings.endpoint_url if settings is not None else "the endpoint"
+            _terminal(ctx).error(
+                f"{where} answered, but not as an AWS emulator would: check --endpoint-url / "
+                "AWS_ENDPOINT_URL, or run `devtools up` for the embedded emulator"
             )
             ctx.exit(EXIT_USER_ERROR)
         except KeyboardInterrupt:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from devtools.child_env import minimal_env
 from devtools.errors import DeployError
 from devtools.paths import StatePaths
 
@@ -18,6 +19,8 @@ TOOLKIT_STACK_NAME = "CDKToolkit"
 ACCOUNT_ID = "000000000000"
 
 LineHandler = Callable[[str], None]
+# Node's and npm's own settings (proxy CA, cache folder, memory) pass through to the CDK CLI
+_NODE_PREFIXES = ("NODE_", "npm_config_", "NPM_CONFIG_", "NVM_")
 
 
 @dataclass(frozen=True)
@@ -31,18 +34,15 @@ class CdkTarget:
     context: Mapping[str, str] | None = None
 
     def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        # a developer's profile, session token or SSO config must never leak into an emulator
-        # deploy (and the CLI must never pick real credentials by accident)
-        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_VAULT"):
-            env.pop(name, None)
-        env.update(
+        # a developer's keys, profile, session token or SSO config must never reach an emulator
+        # deploy (nor the CLI pick real credentials by accident): a minimal environment with
+        # dummy credentials, plus what Node and npm read from the user's environment
+        node = {k: v for k, v in os.environ.items() if k.startswith(_NODE_PREFIXES)}
+        return minimal_env(
+            self.region,
             {
+                **node,
                 "AWS_ENDPOINT_URL": self.endpoint_url,
-                "AWS_ACCESS_KEY_ID": "test",
-                "AWS_SECRET_ACCESS_KEY": "test",
-                "AWS_REGION": self.region,
-                "AWS_DEFAULT_REGION": self.region,
                 # the CLI caches account ids per access key in ~/.cdk; a shared cache makes it
                 # refuse a second emulator's account, so keep it per project
                 "CDK_HOME": str(self.paths.cdk_home),
@@ -54,9 +54,8 @@ class CdkTarget:
                 "FORCE_COLOR": "0",
                 "NODE_NO_WARNINGS": "1",  # the SDK's Node-version notices on every run
                 "CI": "true",  # plain line-per-event progress instead of a redrawn bar
-            }
+            },
         )
-        return env
 
     def app_command(self) -> str:
         """The app as a command for `--app`: this interpreter, so the venv's CDK libraries."""

@@ -101,6 +101,8 @@ def require_outputs(
             found = describe_outputs(cloudformation)
         except BotoCoreError:
             found = read_outputs_file(outputs_file)
+            if found is None:
+                raise  # unreachable or not an emulator: say that, not "not deployed"
     else:
         found = read_outputs_file(outputs_file)
     if found is None:

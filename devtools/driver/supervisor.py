@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from devtools.child_env import minimal_env
 from devtools.driver.exceptions import SupervisorError
 from devtools.driver.files import read_json, write_json_atomic
 from devtools.driver.runner import LOG_FILE
@@ -95,8 +96,8 @@ def start(
     ]
     if overrides:
         command += ["--overrides", json.dumps(overrides)]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PROJECT_ROOT), env.get("PYTHONPATH")]))
+    # dummy credentials and nothing else of the user's environment (keys, tokens, profiles)
+    env = minimal_env(region, {"PYTHONPATH": str(_PROJECT_ROOT)})
     with (state_dir / LOG_FILE).open("ab") as log:
         process = subprocess.Popen(
             command,

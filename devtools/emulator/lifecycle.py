@@ -19,7 +19,7 @@ from devtools.emulator import control, process, recovery
 from devtools.emulator.control import SaveProgress
 from devtools.emulator.health import EmulatorHealth, probe
 from devtools.emulator.recovery import UncleanStop
-from devtools.emulator.state_files import DIR_MODE, make_private
+from devtools.emulator.state_files import DIR_MODE, FILE_MODE, make_private
 from devtools.errors import EmulatorStartError
 from devtools.paths import StatePaths
 
@@ -180,6 +180,8 @@ def start(
     )
     paths.ministack_pid.write_text(f"{child.pid}\n")
     paths.ministack_info.write_text(json.dumps(asdict(record), indent=2))
+    for written in (paths.ministack_pid, paths.ministack_info, paths.ministack_log):
+        written.chmod(FILE_MODE)
 
     stop_at = began + deadline_seconds
     while time.monotonic() < stop_at:
