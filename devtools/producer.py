@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from devtools.errors import EventInputError, ProducerError
+from devtools.partition_key import problem as partition_key_problem
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
@@ -80,10 +81,15 @@ def partition_key_for(event: Mapping[str, Any], data: bytes) -> str:
 def encode_event(event: Any, partition_key: str | None = None) -> OutgoingRecord:
     """JSON-encode one event (compact, UTF-8) with its partition key."""
     data = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
-    key = partition_key or partition_key_for(event if isinstance(event, dict) else {}, data)
+    key = (
+        partition_key
+        if partition_key is not None  # an explicit empty key is an error, not the default
+        else partition_key_for(event if isinstance(event, dict) else {}, data)
+    )
     record = OutgoingRecord(data, key)
-    if not 1 <= len(key) <= MAX_PARTITION_KEY_LENGTH:
-        raise EventInputError(f"partition key must be 1-256 characters (got {len(key)})")
+    bad_key = partition_key_problem(key)
+    if bad_key is not None:
+        raise EventInputError(bad_key)
     if record.size > MAX_RECORD_BYTES:
         raise EventInputError(f"event of {record.size} bytes exceeds Kinesis' 1 MiB record limit")
     return record

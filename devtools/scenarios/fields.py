@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import random
-import string
 from collections.abc import Mapping
 from typing import Any
 
+from devtools.scenarios import templates
+
 # Template names every generated record can use; fields generated earlier are added to these.
 BUILTIN_NAMES: tuple[str, ...] = ("n", "run", "step")
-_FORMATTER = string.Formatter()
 
 _PAGES = {"/home": 4, "/product": 3, "/search": 2, "/cart": 1, "/checkout": 1}
 _COMMON: dict[str, Any] = {
@@ -56,15 +56,8 @@ DEFAULT_FIELDS: dict[str, dict[str, Any]] = {
 
 
 def template_names(template: str) -> list[str]:
-    """The top-level names a `str.format` template refers to (raises ValueError if malformed)."""
-    names = []
-    for _, name, _, _ in _FORMATTER.parse(template):
-        if name is None:
-            continue
-        if not name or name.isdigit():
-            raise ValueError("positional '{}' is not allowed; name a field such as {n}")
-        names.append(name.split(".")[0].split("[")[0])
-    return names
+    """The names a template refers to (raises ValueError if malformed or not allowed)."""
+    return templates.names(template)
 
 
 def spec_template_names(spec: Any) -> list[str]:
@@ -85,17 +78,14 @@ def check_spec(spec: Any) -> str | None:
         if "min" in params and "max" in params and params["min"] > params["max"]:
             return f"normal min {params['min']} exceeds max {params['max']}"
     if "format" in spec:
-        try:
-            spec["format"].format(0)
-        except (ValueError, IndexError, KeyError):
-            return f"format '{spec['format']}' must hold one '{{}}' placeholder such as '{{:04d}}'"
+        return templates.check_positional(str(spec["format"]))
     return None
 
 
 def evaluate(spec: Any, rng: random.Random, n: int, names: Mapping[str, Any]) -> Any:
     """The value of one field for record `n`; `names` holds run, step and earlier fields."""
     if isinstance(spec, str):
-        return spec.format_map(names) if "{" in spec else spec
+        return templates.render(spec, names) if "{" in spec or "}" in spec else spec
     if not isinstance(spec, Mapping):
         return spec
     value: Any
@@ -123,7 +113,7 @@ def evaluate(spec: Any, rng: random.Random, n: int, names: Mapping[str, Any]) ->
         drawn = max(params.get("min", drawn), min(params.get("max", drawn), drawn))
         value = _rounded(drawn, spec.get("round"))
     if "format" in spec:
-        return str(spec["format"]).format(value)
+        return templates.render_positional(str(spec["format"]), value)
     return value
 
 

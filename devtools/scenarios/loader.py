@@ -15,7 +15,9 @@ from typing import Any, cast
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
+from devtools.partition_key import problem as partition_key_problem
 from devtools.scenarios import fields as fieldspec
+from devtools.scenarios import limits
 from devtools.scenarios.errors import Problem, ScenarioError
 from devtools.scenarios.model import (
     EVENT_TYPES,
@@ -69,6 +71,11 @@ def loads(text: str, shown: str = "<scenario>") -> Scenario:
     if not isinstance(document.data, dict):
         raise ScenarioError([Problem(shown, 1, "a scenario must be a mapping with 'version: 1'")])
     problems = [Problem(shown, line, message) for line, message in _schema_problems(document)]
+    if not problems:  # bounds first: nothing huge is built or generated
+        problems = [
+            Problem(shown, document.line_of(path), f"{where(path)}: {message}")
+            for path, message in limits.check(document.data, parse_duration)
+        ]
     if problems:
         raise ScenarioError(problems)
     checker = _Checker(document, shown)
@@ -314,6 +321,18 @@ class _Checker:
     def _check_partition_key(self, item: dict[str, Any], path: NodePath) -> None:
         spec = item.get("partition_key")
         self._check_spec(spec, (*path, "partition_key"), allowed=None)
+        self._check_literal_key(spec, (*path, "partition_key"))
+        for n, raw in enumerate(item.get("malformed") or []):
+            if isinstance(raw, dict):
+                key_path = (*path, "malformed", n, "partition_key")
+                self._check_literal_key(raw.get("partition_key"), key_path)
+
+    def _check_literal_key(self, spec: Any, path: NodePath) -> None:
+        """A key written out (no template) is checked here; templates when records are made."""
+        if isinstance(spec, str) and "{" not in spec:
+            bad = partition_key_problem(spec)
+            if bad is not None:
+                self.problem(path, f"{where(path)}: {bad}")
 
     def _check_spec(self, spec: Any, path: NodePath, allowed: set[str] | None) -> None:
         """Template names must exist (`allowed` None = any field of the event is fine)."""

@@ -9,8 +9,12 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from devtools.partition_key import MAX_LENGTH as MAX_KEY_LENGTH
+from devtools.partition_key import problem as partition_key_problem
 from devtools.scenarios import fields as fieldspec
+from devtools.scenarios import templates
 from devtools.scenarios.model import Scenario, Step
+from devtools.scenarios.templates import TemplateError
 
 RecordKind = Literal["event", "malformed", "duplicate"]
 
@@ -148,7 +152,8 @@ def _records(
             add("event", encode(event), key, event=event)
     elif step.malformed:
         for n, bad in enumerate(step.malformed):
-            key = bad.partition_key or f"{run_id}-malformed-{n}"
+            given = bad.partition_key
+            key = f"{run_id}-malformed-{n}" if given is None else given
             add("malformed", bad.payload, key, reason=bad.reason, note=bad.description)
     elif step.duplicate is not None:
         dup = step.duplicate
@@ -184,7 +189,7 @@ def _explicit_event(
     if "eventId" not in event:
         event["eventId"] = "{run}-{step}-{n}"
     if isinstance(event["eventId"], str):
-        event["eventId"] = event["eventId"].format_map({**names, "n": n})
+        event["eventId"] = templates.render(event["eventId"], {**names, "n": n})
     if "timestamp" not in event:
         event["timestamp"] = format_timestamp(moment)
     # null means "leave the field out", to exercise the processor's defaults
@@ -208,7 +213,12 @@ def _partition_key(
     step: Step, event: dict[str, Any], rng: random.Random, n: int, names: dict[str, Any]
 ) -> str:
     if step.partition_key is not None:
-        value = fieldspec.evaluate(step.partition_key, rng, n, {**event, **names, "n": n})
-        return str(value)
-    user = event.get("userId")
-    return str(user) if user else f"{names['run']}-{step.name}-{n}"
+        value = str(fieldspec.evaluate(step.partition_key, rng, n, {**event, **names, "n": n}))
+    else:
+        user = event.get("userId")
+        # like the producer's default key: a long user id is cut, not an error
+        value = str(user)[:MAX_KEY_LENGTH] if user else f"{names['run']}-{step.name}-{n}"
+    bad = partition_key_problem(value)
+    if bad is not None:
+        raise TemplateError(f"step {step.name!r} record {n + 1}: {bad}")
+    return value

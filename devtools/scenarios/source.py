@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from devtools.scenarios import safe_yaml
+
 Path = tuple[str | int, ...]
 
 
@@ -38,6 +40,10 @@ class SourceDocument:
 
 def parse(text: str) -> SourceDocument:
     """Parse one YAML document with the safe loader, recording a line per path."""
+    try:
+        safe_yaml.check(text)  # before anything is built or expanded
+    except safe_yaml.UnsafeYamlError as exc:
+        raise SourceSyntaxError(exc.line, exc.message) from exc
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
