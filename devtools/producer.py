@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from devtools.errors import EventInputError, ProducerError
+from devtools.json_depth import MAX_DEPTH, too_deep
 from devtools.partition_key import problem as partition_key_problem
 
 if TYPE_CHECKING:
@@ -201,6 +202,9 @@ def parse_events(text: str, *, source: str) -> list[Any]:
     stripped = text.strip()
     if not stripped:
         raise EventInputError(f"{source}: no events")
+    deep_at = too_deep(text)
+    if deep_at is not None:
+        raise EventInputError(f"{source}:{deep_at}: JSON nested deeper than {MAX_DEPTH} levels")
     if stripped.startswith("["):
         try:
             events = json.loads(stripped)

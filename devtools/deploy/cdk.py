@@ -172,11 +172,24 @@ def destroy_args(target: CdkTarget) -> list[str]:
 
 
 def failure_message(run: CdkRun, what: str, log_path: Path) -> str:
-    """One line for the user: the CLI's own error line, and where the full output is."""
+    """One line for the user: the most telling error line, and where the full output is.
+
+    The app's own refusal (`error: invalid context ...`, printed by the synth) comes before the
+    CLI's generic "Subprocess exited with error 1", which says nothing: prefer the former.
+    """
     errors = [
         line.strip()
         for line in run.output.splitlines()
         if "error" in line.lower() or "failed" in line.lower() or line.strip().startswith("❌")
     ]
-    detail = errors[-1] if errors else (run.output.strip().splitlines() or ["no output"])[-1]
+    own = [line for line in errors if line.lower().startswith("error:")]
+    specific = [line for line in errors if "Subprocess exited with error" not in line]
+    chosen = own or specific or errors
+    detail = chosen[0] if own else (chosen[-1] if chosen else _last_line(run.output))
+    if detail.lower().startswith("error:"):
+        detail = detail[len("error:") :].strip()
     return f"cdk {what} failed (exit {run.returncode}): {detail} - full output in {log_path}"
+
+
+def _last_line(output: str) -> str:
+    return (output.strip().splitlines() or ["no output"])[-1]

@@ -32,11 +32,21 @@ def ordered(attributes: dict[str, Any]) -> dict[str, Any]:
     return {**first, **rest}
 
 
+MAX_KEY_BYTES = 2048
+
+
 def find_event(dynamodb: DynamoDBClient, table: str, event_id: str) -> tuple[StoredEvent, ...]:
     """Every item with this eventId (one, unless the same id came with several timestamps).
 
     Raises EventNotFoundError when there is none.
     """
+    # DynamoDB refuses an empty key value, and a partition key past 2048 bytes, with a
+    # ValidationException; no stored event can have either (DynamoDB developer guide, limits)
+    if not event_id or len(event_id.encode()) > MAX_KEY_BYTES:
+        raise EventNotFoundError(
+            f"eventId must be 1-{MAX_KEY_BYTES} bytes (got {len(event_id.encode()):,}); "
+            "give the eventId of a stored event"
+        )
     paginator = dynamodb.get_paginator("query")
     pages = paginator.paginate(
         TableName=table,
