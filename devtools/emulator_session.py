@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import boto3
 import botocore.session
 from botocore.config import Config
@@ -19,13 +21,23 @@ DUMMY_SECRET_KEY = DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
 CLIENT_CONFIG = Config(
     connect_timeout=2,
     read_timeout=60,
-    retries={"mode": "standard", "max_attempts": 3},
+    retries={"mode": "standard", "total_max_attempts": 3},
 )
 
 
 def emulator_session(region: str) -> boto3.Session:
     """One session for every client of a command (each new session reloads service models)."""
-    core = botocore.session.get_session()
+    # the user's profile (AWS_PROFILE, ~/.aws/config) must not shape emulator calls: a profile
+    # named there but missing made every command fail, and its settings are not the emulator's;
+    # these session variables drop the environment and file lookups (logical name -> config
+    # key, env var, default, converter)
+    core = botocore.session.Session(
+        session_vars={
+            "profile": (None, None, None, None),
+            "config_file": (None, None, os.devnull, None),
+            "credentials_file": (None, None, os.devnull, None),
+        }
+    )
     core.set_default_client_config(CLIENT_CONFIG)
     return boto3.Session(
         aws_access_key_id=DUMMY_ACCESS_KEY,
