@@ -135,10 +135,14 @@ def test_down_then_up_keeps_a_large_state_written_privately(paths: StatePaths) -
     seen: list[SaveProgress] = []
     stopped = lifecycle.stop(paths, on_progress=seen.append)
     # THEN it waited for the save, reporting progress, and nothing half-written is left
-    assert stopped.graceful and stopped.saved, stopped
-    assert seen and seen[-1].finished and seen[-1].bytes_written == stopped.saved_bytes
+    assert stopped.graceful, stopped
+    assert stopped.saved, stopped
+    assert seen
+    assert seen[-1].finished
+    assert seen[-1].bytes_written == stopped.saved_bytes
     state = paths.ministack_state
-    assert not list(state.glob("*.tmp")) and (state / "dynamodb.json").is_file()
+    assert not list(state.glob("*.tmp"))
+    assert (state / "dynamodb.json").is_file()
     # AND every state file and folder is private to the user (600 / 700)
     for path in [paths.root, *paths.root.rglob("*")]:
         mode = stat.S_IMODE(path.stat().st_mode)
@@ -266,4 +270,5 @@ def test_no_process_devtools_starts_holds_the_users_keys(
         assert not leaked, (pid, leaked)
         assert env.get("AWS_ACCESS_KEY_ID") in ("test", "000000000000"), pid
         assert env.get("AWS_SECRET_ACCESS_KEY") == "test", pid
-        assert "AWS_PROFILE" not in env and "GITHUB_TOKEN" not in env, pid
+        assert "AWS_PROFILE" not in env, pid
+        assert "GITHUB_TOKEN" not in env, pid
