@@ -103,7 +103,7 @@ def count_items(endpoint: str) -> int:
         page = dynamodb.scan(
             TableName="results", Select="COUNT", **({"ExclusiveStartKey": start} if start else {})
         )
-        total += page["Count"]
+        total += int(page["Count"])
         start = page.get("LastEvaluatedKey")
         if not start:
             return total
