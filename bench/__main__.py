@@ -15,6 +15,7 @@ BENCHMARKS: tuple[tuple[str, str], ...] = (
     ("local-cloud", "bench.local_cloud_bench"),
     ("pipeline", "bench.pipeline_bench"),
     ("replay", "bench.replay_bench"),
+    ("state", "bench.state_bench"),
 )
 
 

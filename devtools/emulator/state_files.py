@@ -117,7 +117,7 @@ def discard_partial(folders: Iterable[Path]) -> list[Path]:
 
 
 def make_private(root: Path) -> None:
-    """Directories 700 and files 600 under `root` (state written by older versions was 755/644)."""
+    """Directories 700, files 600 (700 if executable) under `root` (older state was 755/644)."""
     if not root.exists():
         return
     with contextlib.suppress(OSError):
@@ -128,9 +128,10 @@ def make_private(root: Path) -> None:
                 (Path(folder) / name).chmod(DIR_MODE)
         for name in files:
             path = Path(folder) / name
-            if not path.is_symlink():
-                with contextlib.suppress(OSError):
-                    path.chmod(FILE_MODE)
+            with contextlib.suppress(OSError):
+                if not path.is_symlink():
+                    # keep the owner's execute bit (a bundled asset may hold a program)
+                    path.chmod(DIR_MODE if path.stat().st_mode & 0o100 else FILE_MODE)
 
 
 def _fsync_dir(folder: Path) -> None:
