@@ -56,6 +56,11 @@ def down(settings: Settings, wipe_state: bool, as_json: bool) -> None:
             f"MiniStack stopped (pid {result.pid}), state saved "
             f"({result.saved_bytes / 2**20:.1f} MiB in {result.seconds:.1f} s)"
         )
+    elif result.stale_record and not result.saved:
+        terminal.warn(
+            "MiniStack had stopped without saving its state (crashed or killed); the next "
+            "`devtools up` reports exactly what was rolled back"
+        )
     elif result.stale_record:
         terminal.info("MiniStack was not running (removed a stale pid file)")
     else:
