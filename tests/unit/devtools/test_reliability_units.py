@@ -19,7 +19,10 @@ from devtools.cli.main import main
 from devtools.deploy.cdk import CdkRun, CdkTarget, failure_message
 from devtools.emulator import journal
 from devtools.emulator.state_files import StateSave, discard_partial, roll_forward
+from devtools.emulator_session import emulator_session
 from devtools.paths import StatePaths
+from devtools.query.errors import EventNotFoundError
+from devtools.query.event import find_event
 from tests.emulator import free_port
 
 
@@ -183,3 +186,13 @@ def test_a_closed_port_fails_within_seconds(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.stderr
     assert "cannot reach" in result.stderr
     assert time.monotonic() - began < 10.0
+
+
+@pytest.mark.parametrize("event_id", ["", "x" * 2049])
+def test_query_event_refuses_an_id_no_stored_event_can_have(event_id: str) -> None:
+    # GIVEN a DynamoDB client (never called: the id is refused first)
+    dynamodb = emulator_session("us-east-1").client("dynamodb", endpoint_url="http://127.0.0.1:9")
+    # WHEN an empty or oversize eventId is asked for THEN one user error, not DynamoDB's
+    # ValidationException (which surfaced as a bug, exit 2)
+    with pytest.raises(EventNotFoundError, match="eventId must be 1-2048 bytes"):
+        find_event(dynamodb, "results", event_id)
