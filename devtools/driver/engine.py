@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from devtools.driver.batching import BatchRule, PendingRecord
 from devtools.driver.config import MappingConfig
 from devtools.driver.exceptions import DestinationError, DriverError, InvokeError
-from devtools.driver.failure_record import invocation_record
+from devtools.driver.failure_record import invocation_record, is_s3_destination, s3_object_key
 from devtools.driver.filtering import keep
 from devtools.driver.policy import Chunk, RetryRule, decide, split_expired
 from devtools.driver.ports import (
@@ -29,7 +29,7 @@ from devtools.driver.ports import (
     StatusSink,
 )
 from devtools.driver.records import EventContext, encode_event
-from devtools.driver.response import InvokeResult, Verdict, interpret
+from devtools.driver.response import InvokeResult, Outcome, Verdict, interpret
 from devtools.driver.shard_reader import ReadBatch, ShardReader
 from devtools.driver.shard_state import ACTIVE, CLOSED, FINISHED, WAITING, Lane, ShardRun
 from devtools.driver.state import Checkpoints, CheckpointStore, ShardCheckpoint
@@ -517,6 +517,8 @@ class Engine:
         """Send a discarded chunk's invocation record; False (chunk kept) when that failed."""
         destination = self.config.on_failure_destination
         if destination and self.ports.destination is not None:
+            wall_now = self.ports.clock.time()
+            to_s3 = is_s3_destination(destination)
             record = invocation_record(
                 records=chunk.records,
                 condition=chunk.discard or "",
@@ -524,10 +526,12 @@ class Engine:
                 stream_arn=self.config.stream_arn,
                 invoke_count=chunk.invoke_count,
                 last_result=chunk.last_result,
-                wall_now=self.ports.clock.time(),
+                wall_now=wall_now,
+                payload_context=self.context if to_s3 else None,
             )
+            key = s3_object_key(self.config.uuid, run.shard_id, wall_now)
             try:
-                self.ports.destination.send(destination, json.dumps(record))
+                self.ports.destination.send(destination, json.dumps(record), key)
             except DestinationError as exc:
                 self._source_error(f"on-failure destination {destination}: {exc}")
                 lane.chunks.appendleft(
@@ -602,11 +606,13 @@ class Engine:
             invoked.records,
             report_batch_item_failures=self.config.report_batch_item_failures,
         )
-        decision = decide(invoked, outcome, self.retry_rule, now)
         if self.config.tumbling_window_seconds and outcome.verdict is not Verdict.FAILED:
             state = returned_state(result.payload)
-            if state is not None:
+            if state is None:
+                outcome = Outcome(Verdict.FAILED, reason="the window's response has no state")
+            else:
                 lane.window_state = state
+        decision = decide(invoked, outcome, self.retry_rule, now)
         if decision.succeeded:
             run.records_delivered += len(decision.succeeded)
             run.mark_done(lane, decision.succeeded)
@@ -630,9 +636,12 @@ class Engine:
         self, run: ShardRun, lane: Lane, chunk: Chunk, result: InvokeResult, now: float
     ) -> None:
         """The window's final invocation: retried until it succeeds (it carries no records)."""
-        if result.function_error:
+        failure = result.function_error or (
+            "no state in the response" if returned_state(result.payload) is None else None
+        )
+        if failure:
             run.failures += 1
-            run.last_result = f"FAILED - final invocation of the window ({result.function_error})"
+            run.last_result = f"FAILED - final invocation of the window ({failure})"
             retries = chunk.retries + 1
             lane.chunks.appendleft(
                 replace(chunk, retries=retries, not_before=now + self.retry_rule.backoff(retries))

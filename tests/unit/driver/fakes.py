@@ -211,17 +211,18 @@ def report_poison(event: dict[str, Any]) -> dict[str, Any]:
 
 
 class FakeDestination:
-    """Collects on-failure invocation records; can be told to fail."""
+    """Collects on-failure invocation records (and S3 object keys); can be told to fail."""
 
     def __init__(self) -> None:
         self.messages: list[dict[str, Any]] = []
+        self.sent: list[tuple[str, str]] = []  # (destination ARN, object key)
         self.failing = False
 
-    def send(self, destination_arn: str, message: str) -> None:
+    def send(self, destination_arn: str, message: str, object_key: str) -> None:
         if self.failing:
             raise DestinationError("queue unavailable")
-        assert destination_arn == QUEUE_ARN
         self.messages.append(json.loads(message))
+        self.sent.append((destination_arn, object_key))
 
 
 class ManualExecutor(Executor):

@@ -29,8 +29,8 @@ def test_state_is_passed_within_a_window_and_a_final_invocation_closes_it() -> N
     assert first["state"] == {}
     assert second["state"] == {"sum": 3}
     assert first["window"] == {
-        "start": "2027-01-15T08:00:00.000Z",
-        "end": "2027-01-15T08:01:00.000Z",
+        "start": "2027-01-15T08:00:00Z",
+        "end": "2027-01-15T08:01:00Z",
     }
     assert first["shardId"] == "shardId-000000000000"
     assert first["eventSourceARN"] == STREAM_ARN
