@@ -21,10 +21,10 @@ import boto3
 from botocore.config import Config
 
 from devtools.driver.aws import (
+    FailureDestinations,
     FunctionInfo,
     KinesisSource,
     LambdaInvoker,
-    FailureDestinations,
     function_info,
     read_mapping,
 )
