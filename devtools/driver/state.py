@@ -88,21 +88,6 @@ class CheckpointStore(Protocol):
     def save(self, checkpoints: Checkpoints) -> None: ...
 
 
-class MemoryCheckpointStore:
-    """Checkpoints kept in memory (unit tests), with a count of saves."""
-
-    def __init__(self, initial: Checkpoints | None = None) -> None:
-        self.current = initial
-        self.saves = 0
-
-    def load(self) -> Checkpoints | None:
-        return self.current
-
-    def save(self, checkpoints: Checkpoints) -> None:
-        self.current = checkpoints
-        self.saves += 1
-
-
 class FileCheckpointStore:
     """`<state_dir>/checkpoints.json`, replaced atomically (temporary file + rename) on every save.
 
