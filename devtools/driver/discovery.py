@@ -9,7 +9,8 @@ from devtools.driver.exceptions import DriverError
 from devtools.driver.ports import RecordSource, ShardInfo, StartPosition
 from devtools.driver.shard_reader import ShardReader
 from devtools.driver.shard_state import ACTIVE, FINISHED, WAITING, ShardRun
-from devtools.driver.state import Checkpoints, ShardCheckpoint
+from devtools.driver.state import Checkpoints, OpenWindow, ShardCheckpoint
+from devtools.driver.windows import Window
 
 logger = logging.getLogger("devtools.driver")
 
@@ -134,6 +135,11 @@ class ShardDiscovery:
                 },
                 starting_sequence=run.info.starting_sequence,
                 finished=run.phase == FINISHED,
+                lane_windows={
+                    lane.index: OpenWindow(lane.window.start, lane.window.end, lane.window_state)
+                    for lane in run.lanes
+                    if lane.window is not None
+                },
             )
         return Checkpoints(mapping_uuid=mapping_uuid, shards=shards)
 
@@ -159,3 +165,7 @@ def _restore(run: ShardRun, saved: ShardCheckpoint) -> None:
             if sequence is not None:
                 lane.last_done = sequence
                 lane.skip_through = int(sequence)
+            window = saved.lane_windows.get(lane.index)
+            if window is not None:
+                lane.window = Window(window.start, window.end)
+                lane.window_state = dict(window.state)

@@ -449,6 +449,7 @@ class Engine:
         run.last_result = "OK - final invocation of the window"
         lane.window = None
         lane.window_state = {}
+        self._dirty = True  # the closed window leaves the checkpoints
 
     # -- persistence and status -----------------------------------------------------------
 
