@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from devtools.driver.config import MappingConfig, mapping_config
-from devtools.driver.engine import Engine, EngineOptions, InlineExecutor, Ports
+from devtools.driver.engine import Engine, EngineOptions, Ports
 from devtools.driver.exceptions import (
     DestinationError,
     DriverError,
@@ -22,7 +22,6 @@ __all__ = [
     "DriverStatus",
     "Engine",
     "EngineOptions",
-    "InlineExecutor",
     "InvalidMappingError",
     "InvocationStats",
     "InvokeError",

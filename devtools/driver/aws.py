@@ -1,4 +1,4 @@
-"""Adapters from the engine's ports to boto3 clients (Kinesis, Lambda, SQS, SNS)."""
+"""Adapters from the engine's ports to boto3 clients (Kinesis, Lambda, SQS, SNS, S3)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from devtools.driver.response import InvokeResult
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
     from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
 
@@ -190,12 +191,15 @@ class LambdaInvoker:
         )
 
 
-class MessagingDestination:
-    """FailureDestination for SQS queue and SNS topic ARNs."""
+class FailureDestinations:
+    """FailureDestination for SQS queue, SNS topic and S3 bucket ARNs."""
 
-    def __init__(self, sqs: SQSClient | None, sns: SNSClient | None) -> None:
+    def __init__(
+        self, sqs: SQSClient | None, sns: SNSClient | None, s3: S3Client | None = None
+    ) -> None:
         self._sqs = sqs
         self._sns = sns
+        self._s3 = s3
         self._queue_urls: dict[str, str] = {}
 
     def _queue_url(self, arn: str) -> str:
@@ -206,8 +210,9 @@ class MessagingDestination:
             self._queue_urls[arn] = answer["QueueUrl"]
         return self._queue_urls[arn]
 
-    def send(self, destination_arn: str, message: str) -> None:
-        service = destination_arn.split(":")[2] if destination_arn.count(":") >= 5 else ""
+    def send(self, destination_arn: str, message: str, object_key: str) -> None:
+        parts = destination_arn.split(":", 5)
+        service = parts[2] if len(parts) == 6 else ""
         try:
             if service == "sqs" and self._sqs is not None:
                 queue_url = self._queue_url(destination_arn)
@@ -216,9 +221,20 @@ class MessagingDestination:
             if service == "sns" and self._sns is not None:
                 self._sns.publish(TopicArn=destination_arn, Message=message)
                 return
+            if service == "s3" and self._s3 is not None:
+                # arn:aws:s3:::bucket - the bucket is the resource part.
+                self._s3.put_object(
+                    Bucket=parts[5],
+                    Key=object_key,
+                    Body=message.encode("utf-8"),
+                    ContentType="application/json",
+                )
+                return
         except (ClientError, BotoCoreError) as exc:
             raise DestinationError(f"{destination_arn}: {exc}") from exc
-        raise DestinationError(f"{destination_arn}: only SQS queues and SNS topics are supported")
+        raise DestinationError(
+            f"{destination_arn}: only SQS queues, SNS topics and S3 buckets are supported"
+        )
 
 
 @dataclass(frozen=True)

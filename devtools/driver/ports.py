@@ -74,10 +74,10 @@ class Invoker(Protocol):
 
 
 class FailureDestination(Protocol):
-    """Where discarded batches' invocation records go (SQS queue or SNS topic)."""
+    """Where discarded batches' invocation records go (SQS queue, SNS topic or S3 bucket)."""
 
-    def send(self, destination_arn: str, message: str) -> None:
-        """Raises DestinationError."""
+    def send(self, destination_arn: str, message: str, object_key: str) -> None:
+        """Raises DestinationError; `object_key` names the object in an S3 bucket."""
         ...
 
 

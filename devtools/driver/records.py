@@ -71,7 +71,8 @@ def event_record(record: StreamRecord, context: EventContext) -> KinesisEventRec
             "partitionKey": record.partition_key,
             "sequenceNumber": record.sequence_number,
             "data": record.data_base64,
-            "approximateArrivalTimestamp": record.arrival,
+            # AWS's events carry the arrival time in seconds with millisecond precision.
+            "approximateArrivalTimestamp": round(record.arrival, 3),
         },
         "eventSource": "aws:kinesis",
         "eventVersion": "1.0",

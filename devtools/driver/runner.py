@@ -21,10 +21,10 @@ import boto3
 from botocore.config import Config
 
 from devtools.driver.aws import (
+    FailureDestinations,
     FunctionInfo,
     KinesisSource,
     LambdaInvoker,
-    MessagingDestination,
     function_info,
     read_mapping,
 )
@@ -105,6 +105,9 @@ def build_engine(
     kinesis = session.client("kinesis", endpoint_url=settings.endpoint_url, config=control)
     sqs = session.client("sqs", endpoint_url=settings.endpoint_url, config=control)
     sns = session.client("sns", endpoint_url=settings.endpoint_url, config=control)
+    # An emulator on 127.0.0.1 serves buckets by path, not by virtual host.
+    s3_style = Config(s3={"addressing_style": "path" if settings.endpoint_url else "auto"})
+    s3 = session.client("s3", endpoint_url=settings.endpoint_url, config=control.merge(s3_style))
     ports = Ports(
         source=KinesisSource(kinesis, config.stream_arn),
         invoker=LambdaInvoker(lambda_invoke, config.function_arn),
@@ -112,7 +115,7 @@ def build_engine(
         clock=SystemClock(),
         executor=executor,
         read_executor=read_executor,
-        destination=MessagingDestination(sqs, sns),
+        destination=FailureDestinations(sqs, sns, s3),
         status_sink=FileStatusSink(settings.state_dir),
     )
     context = EventContext(

@@ -14,6 +14,27 @@ SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
+class OpenWindow:
+    """A lane's tumbling window that has not had its final invocation yet."""
+
+    start: float
+    end: float
+    state: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "state": self.state}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> OpenWindow:
+        state = data.get("state")
+        return cls(
+            start=float(data["start"]),
+            end=float(data["end"]),
+            state=dict(state) if isinstance(state, dict) else {},
+        )
+
+
+@dataclass(frozen=True)
 class ShardCheckpoint:
     """How far one shard is done.
 
@@ -21,6 +42,8 @@ class ShardCheckpoint:
     or sent to the on-failure destination); a restart resumes AFTER it. With
     ParallelizationFactor > 1 later records may already be finished in other lanes:
     `lane_sequences` keeps each lane's last finished record so a restart skips them.
+    `lane_windows` keeps each lane's open tumbling window and the state its finished records
+    built, so a restart continues the window as AWS does instead of reopening it empty.
     """
 
     shard_id: str
@@ -30,9 +53,11 @@ class ShardCheckpoint:
     lane_sequences: dict[int, str] = field(default_factory=dict)
     starting_sequence: str = ""
     finished: bool = False
+    lane_windows: dict[int, OpenWindow] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "laneWindows": {str(lane): w.to_json() for lane, w in self.lane_windows.items()},
             "sequence": self.sequence,
             "start": self.start.to_json() if self.start else None,
             "lanes": self.lanes,
@@ -52,6 +77,11 @@ class ShardCheckpoint:
             lane_sequences={int(k): str(v) for k, v in (data.get("laneSequences") or {}).items()},
             starting_sequence=str(data.get("startingSequence", "")),
             finished=bool(data.get("finished", False)),
+            lane_windows={
+                int(k): OpenWindow.from_json(v)
+                for k, v in (data.get("laneWindows") or {}).items()
+                if isinstance(v, dict)
+            },
         )
 
 
@@ -86,21 +116,6 @@ class CheckpointStore(Protocol):
     def load(self) -> Checkpoints | None: ...
 
     def save(self, checkpoints: Checkpoints) -> None: ...
-
-
-class MemoryCheckpointStore:
-    """Checkpoints kept in memory (unit tests), with a count of saves."""
-
-    def __init__(self, initial: Checkpoints | None = None) -> None:
-        self.current = initial
-        self.saves = 0
-
-    def load(self) -> Checkpoints | None:
-        return self.current
-
-    def save(self, checkpoints: Checkpoints) -> None:
-        self.current = checkpoints
-        self.saves += 1
 
 
 class FileCheckpointStore:

@@ -60,7 +60,7 @@ class ResponseContext(TypedDict):
 
     statusCode: int
     executedVersion: str
-    functionError: NotRequired[str]
+    functionError: str | None  # null (not left out) when the function answered without error
 
 
 class KinesisBatchInfo(TypedDict):
@@ -76,10 +76,11 @@ class KinesisBatchInfo(TypedDict):
 
 
 class InvocationRecord(TypedDict):
-    """The message sent to the on-failure destination (SQS body / SNS message)."""
+    """The message sent to the on-failure destination (SQS body / SNS message / S3 object)."""
 
     requestContext: RequestContext
-    responseContext: ResponseContext
+    responseContext: NotRequired[ResponseContext]  # left out for RecordAgeExceeded
     version: str
     timestamp: str
     KinesisBatchInfo: KinesisBatchInfo
+    payload: NotRequired[KinesisEvent]  # S3 destinations only: the batch's invocation event

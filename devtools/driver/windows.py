@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
-
-from devtools.driver.failure_record import iso_millis
 
 MAX_TUMBLING_WINDOW_SECONDS = 900
 
@@ -26,6 +25,11 @@ def window_of(arrival: float, seconds: int) -> Window:
     return Window(float(start), float(start + seconds))
 
 
+def iso_seconds(epoch_seconds: float) -> str:
+    """The window bounds' format in AWS's events: `2020-12-09T07:04:00Z` (no fraction)."""
+    return datetime.fromtimestamp(epoch_seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def window_fields(
     window: Window,
     state: dict[str, Any],
@@ -36,7 +40,7 @@ def window_fields(
 ) -> dict[str, Any]:
     """The event's extra top-level fields for a tumbling-window invocation."""
     return {
-        "window": {"start": iso_millis(window.start), "end": iso_millis(window.end)},
+        "window": {"start": iso_seconds(window.start), "end": iso_seconds(window.end)},
         "state": state,
         "shardId": shard_id,
         "eventSourceARN": stream_arn,
@@ -46,11 +50,14 @@ def window_fields(
 
 
 def returned_state(payload: bytes) -> dict[str, Any] | None:
-    """The `state` object a function returned, or None when it returned none."""
+    """The `state` a function returned, or None when its answer holds no `state` property:
+    AWS counts such an answer as a failed invocation (Lambda developer guide,
+    services-kinesis-windows). A `state` that is not an object starts the next one empty."""
     try:
         body = json.loads(payload) if payload.strip() else None
     except (ValueError, UnicodeDecodeError):
         return None
-    if isinstance(body, dict) and isinstance(body.get("state"), dict):
-        return dict(body["state"])
-    return None
+    if not isinstance(body, dict) or "state" not in body:
+        return None
+    state = body["state"]
+    return dict(state) if isinstance(state, dict) else {}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -116,7 +119,7 @@ def test_partial_batch_response_retries_from_the_lowest_failure_until_exhausted(
     assert message["KinesisBatchInfo"]["startSequenceNumber"] == answers[3]["SequenceNumber"]
     assert message["KinesisBatchInfo"]["endSequenceNumber"] == answers[5]["SequenceNumber"]
     assert message["requestContext"]["approximateInvokeCount"] == 3
-    assert "functionError" not in message["responseContext"]
+    assert message["responseContext"]["functionError"] is None
 
 
 def test_batching_window_holds_a_small_batch_until_it_expires(
@@ -302,3 +305,38 @@ def test_tumbling_window_from_overrides_aggregates_and_finalizes(
     assert all(f["records"] == 0 for f in finals)
     assert sum(f["state_in"]["sum"] for f in finals) == 6  # (records may straddle two windows)
     assert len({f["window"]["start"] for f in finals}) == len(finals)  # one final per window
+
+
+def test_on_failure_destination_can_be_an_s3_bucket(
+    pipeline: PipelineFactory, run_driver: Any
+) -> None:
+    # GIVEN an S3 bucket as the on-failure destination (AWS's layout and content:
+    # tests/conformance/recordings/kinesis_esm_on_failure.json, case s3-retries-exhausted-...)
+    p = pipeline("raise_on_poison", BatchSize=1, MaximumRetryAttempts=1, DestinationConfig={})
+    s3 = p.emulator.client("s3")
+    bucket = f"{p.name}-failures"
+    s3.create_bucket(Bucket=bucket)
+    p.emulator.client("lambda").update_event_source_mapping(
+        UUID=p.mapping_uuid,
+        DestinationConfig={"OnFailure": {"Destination": f"arn:aws:s3:::{bucket}"}},
+    )
+    answers = p.put([("k", {"n": 0, "poison": True})])
+    # WHEN the driver runs
+    driver = run_driver(p)
+    p.wait_drained()
+    driver.close()
+    # THEN one object holds the invocation record plus the batch's event, under AWS's key layout
+    (listed,) = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    body = json.loads(s3.get_object(Bucket=bucket, Key=listed["Key"])["Body"].read())
+    shard, sequence = answers[0]["ShardId"], answers[0]["SequenceNumber"]
+    moment = datetime.fromisoformat(body["timestamp"])
+    assert listed["Key"].startswith(
+        f"aws/lambda/{p.mapping_uuid}/{shard}/{moment:%Y/%m/%d}/{moment:%Y-%m-%dT%H.%M.%S}-"
+    )
+    assert body["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert body["requestContext"]["approximateInvokeCount"] == 2
+    assert body["responseContext"]["functionError"] == "Unhandled"
+    assert body["KinesisBatchInfo"]["startSequenceNumber"] == sequence
+    (event_record,) = body["payload"]["Records"]
+    assert event_record["eventID"] == f"{shard}:{sequence}"
+    assert json.loads(base64.b64decode(event_record["kinesis"]["data"])) == {"n": 0, "poison": True}

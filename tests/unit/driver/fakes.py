@@ -8,20 +8,49 @@ import json
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from devtools.driver.config import MappingConfig
-from devtools.driver.engine import Engine, EngineOptions, InlineExecutor, Ports
+from devtools.driver.engine import Engine, EngineOptions, Ports
 from devtools.driver.exceptions import DestinationError, InvokeError, ShardGoneError
 from devtools.driver.ports import ReadResult, ShardInfo, StartPosition
 from devtools.driver.records import EventContext, StreamRecord
 from devtools.driver.response import InvokeResult
-from devtools.driver.state import MemoryCheckpointStore
+from devtools.driver.state import Checkpoints
 
 STREAM_ARN = "arn:aws:kinesis:us-east-1:000000000000:stream/test"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:000000000000:function:fn"
 QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:dlq"
 ROLE_ARN = "arn:aws:iam::000000000000:role/fn-role"
+
+_T = TypeVar("_T")
+
+
+class InlineExecutor(Executor):
+    """Runs each submitted call at once in the caller's thread: deterministic engine tests."""
+
+    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
+        future: Future[_T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+
+class MemoryCheckpointStore:
+    """Checkpoints kept in memory, with a count of saves."""
+
+    def __init__(self, initial: Checkpoints | None = None) -> None:
+        self.current = initial
+        self.saves = 0
+
+    def load(self) -> Checkpoints | None:
+        return self.current
+
+    def save(self, checkpoints: Checkpoints) -> None:
+        self.current = checkpoints
+        self.saves += 1
 
 
 class FakeClock:
@@ -211,17 +240,18 @@ def report_poison(event: dict[str, Any]) -> dict[str, Any]:
 
 
 class FakeDestination:
-    """Collects on-failure invocation records; can be told to fail."""
+    """Collects on-failure invocation records (and S3 object keys); can be told to fail."""
 
     def __init__(self) -> None:
         self.messages: list[dict[str, Any]] = []
+        self.sent: list[tuple[str, str]] = []  # (destination ARN, object key)
         self.failing = False
 
-    def send(self, destination_arn: str, message: str) -> None:
+    def send(self, destination_arn: str, message: str, object_key: str) -> None:
         if self.failing:
             raise DestinationError("queue unavailable")
-        assert destination_arn == QUEUE_ARN
         self.messages.append(json.loads(message))
+        self.sent.append((destination_arn, object_key))
 
 
 class ManualExecutor(Executor):

@@ -7,11 +7,11 @@ from typing import Any
 
 from devtools.driver.engine import EngineOptions
 from devtools.driver.records import StreamRecord
-from devtools.driver.state import MemoryCheckpointStore
 from tests.unit.driver.fakes import (
     FakeClock,
     FakeStream,
     ManualExecutor,
+    MemoryCheckpointStore,
     decode,
     harness,
     report_poison,

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from devtools.driver.config import mapping_config
-from tests.unit.driver.fakes import FUNCTION_ARN, STREAM_ARN, decode, harness
+from tests.unit.driver.fakes import (
+    FUNCTION_ARN,
+    STREAM_ARN,
+    FakeClock,
+    FakeStream,
+    MemoryCheckpointStore,
+    decode,
+    harness,
+)
 
 
 def counting(event: dict[str, Any]) -> dict[str, Any]:
@@ -29,8 +37,8 @@ def test_state_is_passed_within_a_window_and_a_final_invocation_closes_it() -> N
     assert first["state"] == {}
     assert second["state"] == {"sum": 3}
     assert first["window"] == {
-        "start": "2027-01-15T08:00:00.000Z",
-        "end": "2027-01-15T08:01:00.000Z",
+        "start": "2027-01-15T08:00:00Z",
+        "end": "2027-01-15T08:01:00Z",
     }
     assert first["shardId"] == "shardId-000000000000"
     assert first["eventSourceARN"] == STREAM_ARN
@@ -69,3 +77,29 @@ def test_the_setting_is_read_from_the_mapping() -> None:
     )
     assert config.tumbling_window_seconds == 30
     assert config.unsupported == ()
+
+
+def test_a_restart_continues_the_open_window_with_its_state() -> None:
+    # GIVEN a window whose first two records were processed (state {"sum": 3}) when the driver
+    # stops, the window still open
+    clock = FakeClock()
+    stream = FakeStream(clock)
+    store = MemoryCheckpointStore()
+    h = harness(counting, stream=stream, clock=clock, store=store, tumbling_window_seconds=60)
+    for n in (1, 2):
+        stream.put({"n": n})
+    h.run(seconds=1)
+    assert [e["state"] for e in h.function.events] == [{}]
+    # WHEN a new driver starts from the checkpoints, a third record arrives, the window ends
+    h2 = harness(counting, stream=stream, clock=clock, store=store, tumbling_window_seconds=60)
+    stream.put({"n": 3})
+    h2.run(seconds=60, step=1)
+    # THEN the window went on with the saved state, and its final invocation had all of it
+    assert [(len(e["Records"]), e["state"]) for e in h2.function.events] == [
+        (1, {"sum": 3}),
+        (0, {"sum": 6}),
+    ]
+    assert h2.function.events[-1]["isFinalInvokeForWindow"] is True
+    # ... and the closed window is gone from the checkpoints
+    assert store.current is not None
+    assert store.current.shards["shardId-000000000000"].lane_windows == {}

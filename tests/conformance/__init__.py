@@ -1,0 +1,1 @@
+"""The mapping driver checked against recordings of real AWS behaviour."""

@@ -1,0 +1,1 @@
+"""Facts recorded against real AWS, transcribed into JSON by us (see each file's `source`)."""
