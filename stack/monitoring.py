@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_dynamodb as dynamodb
@@ -13,6 +13,7 @@ from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -50,9 +51,13 @@ class PipelineMonitoring(Construct):
         *,
         resources: MonitoredResources,
         removal_policy: RemovalPolicy,
+        alarm_email: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.topic = self._topic(removal_policy)
+        if alarm_email:
+            # SNS mails a confirmation link first; nothing is delivered until it is followed.
+            self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
         self.alarms = self._alarms(resources)
         action = cw_actions.SnsAction(self.topic)
         for alarm in self.alarms:
@@ -78,13 +83,34 @@ class PipelineMonitoring(Construct):
                 resources=["*"],
             )
         )
-        return sns.Topic(
+        topic = sns.Topic(
             self,
             "AlarmTopic",
             display_name="Real-time analytics pipeline alarms",
             master_key=key,
             enforce_ssl=True,
         )
+        # enforce_ssl creates a topic policy holding only its Deny, and a topic policy replaces
+        # the default one: without this Allow, CloudWatch may not publish and no alarm is ever
+        # delivered (AWS Knowledge Center, "cloudwatch-receive-sns-for-alarm-trigger"). Scoped to
+        # this account's alarms in this region, so no other account's alarm can use the topic.
+        stack = Stack.of(self)
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowThisAccountsAlarmsToPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{stack.partition}:cloudwatch:{stack.region}:"
+                        f"{stack.account}:alarm:*"
+                    },
+                },
+            )
+        )
+        return topic
 
     def _alarms(self, r: MonitoredResources) -> list[cloudwatch.Alarm]:
         timeout_ms = r.timeout_minutes * 60 * 1000

@@ -153,7 +153,8 @@ class StreamProcessor(Construct):
             role=self.role,
             memory_size=config.lambda_memory_mb,
             timeout=Duration.minutes(config.lambda_timeout_minutes),
-            reserved_concurrent_executions=config.lambda_reserved_concurrency,
+            # 0 means no reservation: the function draws on the account's unreserved pool.
+            reserved_concurrent_executions=config.lambda_reserved_concurrency or None,
             tracing=lambda_.Tracing.ACTIVE,
             log_group=self.log_group,
             environment={

@@ -298,16 +298,19 @@ def test_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use(
     default_stack.template.has_resource_properties(
         "AWS::SNS::TopicPolicy",
         {
+            # The Allow for CloudWatch beside it: tests/stack/test_permission_matrix.py.
             "PolicyDocument": {
-                "Statement": [
-                    Match.object_like(
-                        {
-                            "Effect": "Deny",
-                            "Action": "sns:Publish",
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        }
-                    )
-                ]
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Action": "sns:Publish",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        )
+                    ]
+                )
             }
         },
     )
