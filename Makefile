@@ -21,7 +21,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 18,20
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help install synth diff bootstrap aws-deploy destroy lint format typecheck test \
-        test-fast watch bench local-up local-deploy local-status local-down local-destroy demo clean
+        test-fast runtime-sdk watch bench local-up local-deploy local-status local-down local-destroy demo clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
@@ -71,7 +71,10 @@ format: install ## Format and auto-fix with ruff
 typecheck: install ## mypy --strict on stack/, processor/, devtools/, bench/
 	$(VENV)/bin/mypy
 
-test: lint ## Lint, type-check and run the whole suite (unit, stack, integration, e2e)
+runtime-sdk: install ## python3.13 + the Lambda runtime's SDK (boto3/botocore 1.34.145) for the asset test
+	$(PY) -m tests.runtime_sdk
+
+test: lint runtime-sdk ## Lint, type-check and run the whole suite (unit, stack, integration, e2e)
 	$(PY) -m pytest
 
 test-fast: install ## Only the tests that need no emulator
