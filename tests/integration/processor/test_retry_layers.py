@@ -44,7 +44,7 @@ def test_a_throttled_chunk_is_retried_by_one_layer_and_every_request_counted(
     # GIVEN a DynamoDB client configured as the handler's, whose first three HTTP requests of
     # TransactWriteItems are throttled at the wire (before-send: botocore's retry handler sees
     # them as it would see DynamoDB's answers)
-    dynamodb = resources.session.client(
+    dynamodb: Any = resources.session.client(
         "dynamodb", endpoint_url=resources.emulator.endpoint_url, config=CLIENT_CONFIG
     )
     sent: list[str] = []
