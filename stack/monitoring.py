@@ -18,6 +18,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from stack.processing import METRICS_NAMESPACE
+from stack.storage import EVENT_TYPE_INDEX
 
 ONE_MINUTE = Duration.minutes(1)
 FIVE_MINUTES = Duration.minutes(5)
@@ -134,6 +135,13 @@ class PipelineMonitoring(Construct):
                 description="Writes to the results table were throttled",
             ),
             self._alarm(
+                "ResultsIndexWriteThrottles",
+                _index_throttles(r.results_table, EVENT_TYPE_INDEX),
+                threshold=1,
+                description=f"Writes to the results table's {EVENT_TYPE_INDEX} index were "
+                "throttled (this back-pressures the table's own writes)",
+            ),
+            self._alarm(
                 "AggregatesTableWriteThrottles",
                 _throttles(r.aggregates_table),
                 threshold=1,
@@ -214,7 +222,11 @@ class PipelineMonitoring(Construct):
             ),
             _graph(
                 "DynamoDB write throttles",
-                [_throttles(r.results_table), _throttles(r.aggregates_table)],
+                [
+                    _throttles(r.results_table),
+                    _index_throttles(r.results_table, EVENT_TYPE_INDEX),
+                    _throttles(r.aggregates_table),
+                ],
             ),
             _graph(
                 "On-failure queue depth",
@@ -249,6 +261,18 @@ def _throttles(table: dynamodb.Table) -> cloudwatch.Metric:
     # WriteThrottleEvents has only the TableName dimension: a plain metric, no math needed
     # (ThrottledRequests is per Operation and would need a SUM expression).
     return table.metric("WriteThrottleEvents", period=ONE_MINUTE, statistic="Sum")
+
+
+def _index_throttles(table: dynamodb.Table, index: str) -> cloudwatch.Metric:
+    # A GSI's throttles are reported under TableName + GlobalSecondaryIndexName only: the
+    # table's own WriteThrottleEvents (TableName alone) does not include them (DynamoDB
+    # Developer Guide, "DynamoDB metrics and dimensions").
+    return table.metric(
+        "WriteThrottleEvents",
+        period=ONE_MINUTE,
+        statistic="Sum",
+        dimensions_map={"TableName": table.table_name, "GlobalSecondaryIndexName": index},
+    )
 
 
 def _graph(title: str, metrics: list[cloudwatch.IMetric]) -> cloudwatch.GraphWidget:

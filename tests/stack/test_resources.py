@@ -51,7 +51,7 @@ def test_resource_counts(default_stack: Synthesized) -> None:
         "AWS::SNS::Topic": 1,
         "AWS::SNS::TopicPolicy": 1,
         "AWS::KMS::Key": 1,
-        "AWS::CloudWatch::Alarm": 7,
+        "AWS::CloudWatch::Alarm": 8,
         "AWS::CloudWatch::Dashboard": 1,
     }
     for resource_type, count in counts.items():
@@ -184,7 +184,7 @@ def test_results_table(default_stack: Synthesized) -> None:
                 {
                     "IndexName": "byEventType",
                     "KeySchema": [
-                        {"AttributeName": "eventType", "KeyType": "HASH"},
+                        {"AttributeName": "eventTypeShard", "KeyType": "HASH"},
                         {"AttributeName": "timestamp", "KeyType": "RANGE"},
                     ],
                     "Projection": {"ProjectionType": "ALL"},
@@ -194,7 +194,7 @@ def test_results_table(default_stack: Synthesized) -> None:
                 [
                     {"AttributeName": "eventId", "AttributeType": "S"},
                     {"AttributeName": "timestamp", "AttributeType": "S"},
-                    {"AttributeName": "eventType", "AttributeType": "S"},
+                    {"AttributeName": "eventTypeShard", "AttributeType": "S"},
                 ]
             ),
         },
@@ -336,6 +336,9 @@ def test_alarms_are_plain_metric_alarms_to_the_topic(default_stack: Synthesized)
         "ResultsTableWriteThrottles": (
             "AWS/DynamoDB", "WriteThrottleEvents", "Sum", 1, "GreaterThanOrEqualToThreshold",
         ),
+        "ResultsIndexWriteThrottles": (
+            "AWS/DynamoDB", "WriteThrottleEvents", "Sum", 1, "GreaterThanOrEqualToThreshold",
+        ),
         "AggregatesTableWriteThrottles": (
             "AWS/DynamoDB", "WriteThrottleEvents", "Sum", 1, "GreaterThanOrEqualToThreshold",
         ),
@@ -372,6 +375,11 @@ def test_alarm_dimensions_point_at_the_pipeline(default_stack: Synthesized) -> N
     ]
     assert alarms["ResultsTableWriteThrottles"]["Dimensions"] == [
         {"Name": "TableName", "Value": {"Ref": results}}
+    ]
+    # The index's throttles are a metric of their own (the table's exclude them).
+    assert alarms["ResultsIndexWriteThrottles"]["Dimensions"] == [
+        {"Name": "GlobalSecondaryIndexName", "Value": "byEventType"},
+        {"Name": "TableName", "Value": {"Ref": results}},
     ]
     assert alarms["FailureQueueNotEmpty"]["Dimensions"][0]["Name"] == "QueueName"
     assert alarms["NoIncomingRecords"]["Dimensions"][0]["Name"] == "StreamName"
