@@ -15,6 +15,7 @@ BENCHMARKS: tuple[tuple[str, str], ...] = (
     ("cold-start", "bench.cold_start_bench"),
     ("local-cloud", "bench.local_cloud_bench"),
     ("pipeline", "bench.pipeline_bench"),
+    ("contention", "bench.contention_bench"),
     ("replay", "bench.replay_bench"),
 )
 
