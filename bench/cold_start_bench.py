@@ -14,7 +14,7 @@ from rich.table import Table
 from stack.bundling import build_asset, ensure_dependencies
 from tests.runtime_sdk import ensure_runtime_sdk, python313
 
-RUNS = 11
+RUNS = 15
 # What the init phase does: import the handler module (settings, Powertools, two boto3 clients).
 IMPORT = "import sys; sys.path[:0] = sys.argv[1:3]; import processor.handler"
 ENV = {
