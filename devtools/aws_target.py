@@ -53,7 +53,6 @@ EC2_MARKERS = (
     (Path("/sys/devices/virtual/dmi/id/board_asset_tag"), "i-"),
     (Path("/sys/hypervisor/uuid"), "ec2"),
 )
-SSO_CACHE = Path("~/.aws/sso/cache")
 
 
 class AwsTargetError(UserError):
@@ -68,7 +67,7 @@ class AwsTarget:
     credential_method: str
     profile: str | None
     region: str
-    region_source: str = "AWS_REGION"
+    region_source: str
 
 
 @dataclass(frozen=True)
