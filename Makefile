@@ -11,6 +11,9 @@ PY_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 CDK := npx --no-install cdk
 SCENARIO ?= scenarios/checkout_errors.yaml
+# Context for the AWS targets, e.g. CONTEXT="lambdaReservedConcurrency=0 alarmEmail=me@example.com"
+CONTEXT ?=
+CDK_CONTEXT_ARGS := $(addprefix -c ,$(CONTEXT))
 
 # jsii takes the Node majors whose end-of-life banner to silence (Node 20 is our floor).
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
@@ -18,7 +21,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 18,20
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help install synth diff bootstrap aws-deploy destroy lint format typecheck test \
-        test-fast watch bench local-up local-deploy local-status local-down local-destroy demo clean
+        test-fast runtime-sdk watch bench local-up local-deploy local-status local-down local-destroy demo clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
@@ -42,19 +45,19 @@ synth: install ## Synthesize the CloudFormation template into cdk.out/
 
 diff: install ## Show what a deploy to AWS would change
 	$(PY) -m devtools.aws_target check
-	$(CDK) diff
+	$(CDK) diff $(CDK_CONTEXT_ARGS)
 
 bootstrap: install ## Bootstrap CDK in the target AWS account (first time only)
 	$(PY) -m devtools.aws_target check
 	$(CDK) bootstrap
 
-aws-deploy: install ## Deploy the stack to real AWS with your credentials
-	$(PY) -m devtools.aws_target check
-	$(CDK) deploy --require-approval=broadening
+aws-deploy: install ## Deploy the stack to real AWS with your credentials (CONTEXT="k=v ...")
+	$(PY) -m devtools.aws_target check --deploy $(CONTEXT)
+	$(CDK) deploy --require-approval=broadening $(CDK_CONTEXT_ARGS)
 
 destroy: install ## Destroy the stack on real AWS
 	$(PY) -m devtools.aws_target check
-	$(CDK) destroy
+	$(CDK) destroy $(CDK_CONTEXT_ARGS)
 
 lint: install ## ruff lint + format check, mypy --strict
 	$(VENV)/bin/ruff check .
@@ -68,7 +71,10 @@ format: install ## Format and auto-fix with ruff
 typecheck: install ## mypy --strict on stack/, processor/, devtools/, bench/
 	$(VENV)/bin/mypy
 
-test: lint ## Lint, type-check and run the whole suite (unit, stack, integration, e2e)
+runtime-sdk: install ## python3.13 + the Lambda runtime's SDK (boto3/botocore 1.34.145) for the asset test
+	$(PY) -m tests.runtime_sdk
+
+test: lint runtime-sdk ## Lint, type-check and run the whole suite (unit, stack, integration, e2e)
 	$(PY) -m pytest
 
 test-fast: install ## Only the tests that need no emulator

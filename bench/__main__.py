@@ -12,8 +12,10 @@ from rich.console import Console
 # Order matters only for reading: cheap, self-contained benchmarks first.
 BENCHMARKS: tuple[tuple[str, str], ...] = (
     ("processor", "bench.processor_bench"),
+    ("cold-start", "bench.cold_start_bench"),
     ("local-cloud", "bench.local_cloud_bench"),
     ("pipeline", "bench.pipeline_bench"),
+    ("contention", "bench.contention_bench"),
     ("replay", "bench.replay_bench"),
     ("state", "bench.state_bench"),
 )

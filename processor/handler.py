@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.config import Config
 
 from processor.batch import Dependencies, process_batch
 from processor.metrics import NAMESPACE, send_custom_metrics
+from processor.retry import CLIENT_CONFIG
 from processor.settings import load_settings
 from processor.store import StoreTarget
 from processor.types import PartialBatchResponse
@@ -33,16 +33,6 @@ logger.append_keys(environment=SETTINGS.environment)  # which deployment a log l
 # AWS Lambda always sets AWS_XRAY_DAEMON_ADDRESS (the per-invocation _X_AMZN_TRACE_ID is not
 # there yet at init); emulators do not, so there the tracer stays off and silent.
 tracer = Tracer(disabled="AWS_XRAY_DAEMON_ADDRESS" not in os.environ)
-# Our own retry loop handles throttling with a budget; botocore adds a few quick retries for
-# connection-level faults. Parameter validation is off: every request is built by this package
-# from validated values, and validating 100-item transactions costs milliseconds per batch.
-_CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3},
-    connect_timeout=3,
-    read_timeout=10,
-    parameter_validation=False,
-    account_id_endpoint_mode="disabled",
-)
 _NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE)
 # A 100-record batch makes two or three independent transactions; more threads than that only
 # idle. botocore clients are thread-safe, and the pool outlives invocations with the container.
@@ -50,8 +40,8 @@ _STORE_WORKERS = 4
 
 
 def _dependencies() -> Dependencies:
-    dynamodb: DynamoDBClient = boto3.client("dynamodb", config=_CLIENT_CONFIG)
-    s3: S3Client = boto3.client("s3", config=_CLIENT_CONFIG)
+    dynamodb: DynamoDBClient = boto3.client("dynamodb", config=CLIENT_CONFIG)
+    s3: S3Client = boto3.client("s3", config=CLIENT_CONFIG)
     return Dependencies(
         dynamodb=dynamodb,
         s3=s3,

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from processor.events import FieldValue, ValidEvent
+from processor.index_keys import TYPE_SHARD_ATTRIBUTE, type_shard_key
 from processor.types import AttributeValue, Item
 
 
@@ -46,6 +47,8 @@ def result_item(
         "eventId": {"S": event.event_id},
         "timestamp": {"S": event.timestamp},
         "eventType": {"S": event.event_type},
+        # The byEventType index's write-sharded partition key (processor/index_keys.py).
+        TYPE_SHARD_ATTRIBUTE: {"S": type_shard_key(event.event_type, event.event_id)},
         "userId": {"S": event.user_id},
         "deviceType": {"S": event.device_type},
         "minute": {"S": event.minute},

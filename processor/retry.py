@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from botocore.config import Config
 from botocore.exceptions import (
     ClientError,
     ConnectionClosedError,
@@ -15,6 +16,19 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+# The one retry layer is RetryPolicy below. botocore's own retries are off: total_max_attempts=1
+# is the first attempt only (its `max_attempts` counts retries after it). Otherwise botocore
+# would retry a throttled request underneath the budget, and Batch/DynamoDBRequests would count
+# calls, not requests. Network faults surface as exceptions that is_transient retries.
+# Parameter validation is off: every request is built here from validated values, and validating
+# 100-item transactions costs milliseconds per batch. Only options botocore 1.34 knows (the
+# python3.13 runtime's SDK): the asset runs on the runtime's SDK.
+CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 1},
+    connect_timeout=3,
+    read_timeout=10,
+    parameter_validation=False,
+)
 # Error codes that say "try again later", never "this request is wrong".
 TRANSIENT_ERROR_CODES = frozenset(
     {

@@ -31,12 +31,30 @@ PIP_PLATFORM_ARGS = (
     "3.13",
     "--only-binary=:all:",
 )
-# The Lambda Python runtime ships boto3/botocore; bundling our own (pulled in by aws-xray-sdk)
-# would only add ~25 MB to every deploy.
-PROVIDED_BY_RUNTIME = ("boto3", "botocore", "s3transfer")
+# SDK policy: the function runs on the SDK the python3.13 runtime ships (boto3/botocore 1.34+,
+# and their dependencies), so none of that closure is bundled - neither boto3/botocore (pulled
+# in by aws-xray-sdk) nor a newer urllib3, jmespath, dateutil or six beside the runtime's
+# botocore, the mix the Lambda packaging docs warn against. The processor uses only what botocore
+# 1.34 offers; tests/integration/processor/test_asset_on_runtime_sdk.py runs the asset on
+# python3.13 with boto3/botocore 1.34.145. Distribution name -> top-level names it installs.
+PROVIDED_BY_RUNTIME: dict[str, tuple[str, ...]] = {
+    "boto3": ("boto3",),
+    "botocore": ("botocore",),
+    "s3transfer": ("s3transfer",),
+    "jmespath": ("jmespath",),
+    "python_dateutil": ("dateutil",),
+    "six": ("six.py",),
+    "urllib3": ("urllib3",),
+}
 # Never shipped: byte-code caches, tests, tool caches.
 EXCLUDED_NAMES = ("__pycache__", "*.pyc", "tests", ".pytest_cache", ".mypy_cache", ".ruff_cache")
+# The asset ships byte-code for the runtime's Python, compiled by that Python: unchecked-hash
+# .pyc files are used as they are (the zip's timestamps do not matter, and /var/task is
+# read-only, so without them every cold start compiles every module again).
+RUNTIME_PYTHON = "python3.13"
+PYTHON_ENV = "LAMBDA_PYTHON"
 _COMPLETE_MARKER = ".complete"
+_BYTECODE_MARKER = ".bytecode"
 
 
 @dataclass(frozen=True)
@@ -51,19 +69,48 @@ def requirements_key(requirements: Path) -> str:
     """Cache key: the requirements' content and the target platform."""
     digest = hashlib.sha256(requirements.read_bytes())
     digest.update("\0".join(PIP_PLATFORM_ARGS).encode())
-    digest.update("\0".join(PROVIDED_BY_RUNTIME).encode())
+    digest.update(repr(sorted(PROVIDED_BY_RUNTIME.items())).encode())
     return digest.hexdigest()[:20]
 
 
 def _prune(target: Path) -> None:
+    provided = {n.lower() for names in PROVIDED_BY_RUNTIME.values() for n in names}
+    dist_prefixes = tuple(f"{dist.lower()}-" for dist in PROVIDED_BY_RUNTIME)
     for child in list(target.iterdir()):
         name = child.name.lower()
-        provided = any(
-            name == pkg or (name.startswith(f"{pkg}-") and name.endswith(".dist-info"))
-            for pkg in PROVIDED_BY_RUNTIME
-        )
-        if provided or name in ("bin", "__pycache__"):
+        dist_info = name.endswith(".dist-info") and name.startswith(dist_prefixes)
+        if name in provided or dist_info or name in ("bin", "__pycache__"):
             shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+
+def runtime_python(environ: dict[str, str] | None = None) -> Path | None:
+    """The local python3.13 that compiles the asset's byte-code: $LAMBDA_PYTHON, pyenv, PATH."""
+    env = os.environ if environ is None else environ
+    if env.get(PYTHON_ENV):
+        return Path(env[PYTHON_ENV])
+    pyenv = Path(env.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    version = RUNTIME_PYTHON.removeprefix("python")
+    candidates = sorted(pyenv.glob(f"{version}*/bin/{RUNTIME_PYTHON}"))
+    if candidates:
+        return candidates[-1]
+    found = shutil.which(RUNTIME_PYTHON)
+    # A pyenv shim answers even when that version is not selected, then fails: not a Python.
+    return Path(found) if found and "/shims/" not in found else None
+
+
+def compile_bytecode(folder: Path, python: Path, *, parallel: bool = False) -> None:
+    """Compile every module under `folder` with `python` into unchecked-hash .pyc files."""
+    command = [
+        str(python), "-m", "compileall", "-q", "-j", "0" if parallel else "1",
+        "--invalidation-mode", "unchecked-hash", str(folder),
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        last = result.stdout.strip().splitlines() or result.stderr.strip().splitlines() or [""]
+        raise BundlingError(
+            f"cannot compile the Lambda asset with {python} (exit {result.returncode}: "
+            f"{last[-1]}): set {PYTHON_ENV} to a working {RUNTIME_PYTHON}"
+        )
 
 
 def ensure_dependencies(
@@ -102,16 +149,35 @@ def ensure_dependencies(
     return DependencySet(target, from_cache=False)
 
 
-def build_asset(output_dir: Path, dependencies: Path, processor_dir: Path = PROCESSOR_DIR) -> None:
-    """Lay out the asset: dependencies at the root, `processor/` as a package beside them."""
+def build_asset(
+    output_dir: Path,
+    dependencies: Path,
+    processor_dir: Path = PROCESSOR_DIR,
+    *,
+    python: Path | None = None,
+) -> None:
+    """Lay out the asset: dependencies at the root, `processor/` as a package beside them;
+    with `python` (the runtime's version), compiled byte-code beside every module."""
     ignore = shutil.ignore_patterns(*EXCLUDED_NAMES)
+    if python is not None:
+        # The installed dependencies are compiled once, in the cache, and copied with it.
+        marker = dependencies / f"{_BYTECODE_MARKER}-{RUNTIME_PYTHON}"
+        if not marker.exists():
+            compile_bytecode(dependencies, python, parallel=True)
+            marker.write_text(f"{python}\n")
     shutil.copytree(
         dependencies,
         output_dir,
         dirs_exist_ok=True,
-        ignore=shutil.ignore_patterns(_COMPLETE_MARKER),
+        ignore=shutil.ignore_patterns(
+            _COMPLETE_MARKER,
+            f"{_BYTECODE_MARKER}-*",
+            *(() if python is not None else ("__pycache__",)),
+        ),
     )
     shutil.copytree(processor_dir, output_dir / "processor", dirs_exist_ok=True, ignore=ignore)
+    if python is not None:
+        compile_bytecode(output_dir / "processor", python)
     # Deterministic permissions: Lambda needs world-readable files.
     for root, dirs, files in os.walk(output_dir):
         for name in dirs:
@@ -124,11 +190,18 @@ def build_asset(output_dir: Path, dependencies: Path, processor_dir: Path = PROC
 class LocalProcessorBundling:
     """CDK local bundling: copies pre-installed dependencies and the processor, never Docker."""
 
-    def __init__(self, dependencies: Path, processor_dir: Path = PROCESSOR_DIR) -> None:
+    def __init__(
+        self,
+        dependencies: Path,
+        processor_dir: Path = PROCESSOR_DIR,
+        *,
+        python: Path | None = None,
+    ) -> None:
         self._dependencies = dependencies
         self._processor_dir = processor_dir
+        self._python = python
 
     # jsii passes the BundlingOptions positionally although the typed stub declares keywords.
     def try_bundle(self, output_dir: str, *_args: Any, **_kwargs: Any) -> bool:
-        build_asset(Path(output_dir), self._dependencies, self._processor_dir)
+        build_asset(Path(output_dir), self._dependencies, self._processor_dir, python=self._python)
         return True

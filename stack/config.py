@@ -70,12 +70,13 @@ INT_OPTIONS: tuple[IntOption, ...] = (
     ),
     # Ours. Up to 10 years of results; TTL deletes later items for free.
     IntOption("resultTtlDays", "result_ttl_days", 30, 1, 3650, "days", "results table item TTL"),
-    # AWS keeps 100 of the default 1,000 account concurrency unreserved.
+    # AWS keeps 100 of the account's concurrency unreserved, so at most 900 of the default
+    # 1,000; 0 reserves nothing (the function shares the unreserved pool).
     IntOption(
         "lambdaReservedConcurrency",
         "lambda_reserved_concurrency",
         100,
-        1,
+        0,
         900,
         "executions",
         "reserved concurrency",
@@ -125,7 +126,10 @@ INT_OPTIONS: tuple[IntOption, ...] = (
 
 ENVIRONMENT_KEY = "environment"
 ENVIRONMENT_DEFAULT = "dev"
-OPTION_KEYS: tuple[str, ...] = (*(o.key for o in INT_OPTIONS), ENVIRONMENT_KEY)
+ALARM_EMAIL_KEY = "alarmEmail"
+OPTION_KEYS: tuple[str, ...] = (*(o.key for o in INT_OPTIONS), ENVIRONMENT_KEY, ALARM_EMAIL_KEY)
+# A plausible single address (SNS checks deliverability by mailing a confirmation link).
+_EMAIL_PATTERN = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 # Environments whose data stores survive `cdk destroy`.
 PRODUCTION_ENVIRONMENTS = frozenset({"prod", "production"})
 
@@ -148,6 +152,7 @@ class PipelineConfig:
     max_record_age_seconds: int = 86400
     log_retention_days: int = 30
     quarantine_expiry_days: int = 90
+    alarm_email: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -182,6 +187,17 @@ def _parse_environment(raw: object) -> str:
     return raw
 
 
+def _parse_alarm_email(raw: object) -> str | None:
+    if raw == "":
+        return None  # `--context alarmEmail=` switches a cdk.json address off
+    if not isinstance(raw, str) or not _EMAIL_PATTERN.fullmatch(raw.strip()):
+        raise ConfigError(
+            f"invalid context {ALARM_EMAIL_KEY}={raw!r}: expected one e-mail address to "
+            "subscribe to the alarm topic (default: none)"
+        )
+    return raw.strip()
+
+
 def _check_log_retention(days: int) -> None:
     if days not in LOG_RETENTION_DAYS:
         allowed = ", ".join(str(d) for d in LOG_RETENTION_DAYS)
@@ -195,10 +211,11 @@ def _check_consistency(config: PipelineConfig) -> None:
     # Each shard runs up to parallelizationFactor concurrent batches; fewer reserved executions
     # than that throttles the mapping and the iterator age grows without any error.
     needed = config.kinesis_shard_count * config.parallelization_factor
-    if config.lambda_reserved_concurrency < needed:
+    if 0 < config.lambda_reserved_concurrency < needed:
         raise ConfigError(
             f"invalid context lambdaReservedConcurrency={config.lambda_reserved_concurrency}: "
-            f"expected at least kinesisShardCount x parallelizationFactor = {needed}"
+            f"expected at least kinesisShardCount x parallelizationFactor = {needed}, or 0 "
+            "for no reservation"
         )
     retention_seconds = config.kinesis_retention_hours * 3600
     if config.max_record_age_seconds > retention_seconds:
@@ -234,6 +251,8 @@ def load_config(get: Callable[[str], Any], *, keys: object = None) -> PipelineCo
     _check_log_retention(values["log_retention_days"])
     raw_env = get(ENVIRONMENT_KEY)
     values["environment"] = ENVIRONMENT_DEFAULT if raw_env is None else _parse_environment(raw_env)
+    raw_email = get(ALARM_EMAIL_KEY)
+    values["alarm_email"] = None if raw_email is None else _parse_alarm_email(raw_email)
     config = PipelineConfig(**values)
     _check_consistency(config)
     return config

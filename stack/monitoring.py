@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_dynamodb as dynamodb
@@ -13,10 +13,12 @@ from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from stack.processing import METRICS_NAMESPACE
+from stack.storage import EVENT_TYPE_INDEX
 
 ONE_MINUTE = Duration.minutes(1)
 FIVE_MINUTES = Duration.minutes(5)
@@ -50,9 +52,13 @@ class PipelineMonitoring(Construct):
         *,
         resources: MonitoredResources,
         removal_policy: RemovalPolicy,
+        alarm_email: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.topic = self._topic(removal_policy)
+        if alarm_email:
+            # SNS mails a confirmation link first; nothing is delivered until it is followed.
+            self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
         self.alarms = self._alarms(resources)
         action = cw_actions.SnsAction(self.topic)
         for alarm in self.alarms:
@@ -78,13 +84,34 @@ class PipelineMonitoring(Construct):
                 resources=["*"],
             )
         )
-        return sns.Topic(
+        topic = sns.Topic(
             self,
             "AlarmTopic",
             display_name="Real-time analytics pipeline alarms",
             master_key=key,
             enforce_ssl=True,
         )
+        # enforce_ssl creates a topic policy holding only its Deny, and a topic policy replaces
+        # the default one: without this Allow, CloudWatch may not publish and no alarm is ever
+        # delivered (AWS Knowledge Center, "cloudwatch-receive-sns-for-alarm-trigger"). Scoped to
+        # this account's alarms in this region, so no other account's alarm can use the topic.
+        stack = Stack.of(self)
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowThisAccountsAlarmsToPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{stack.partition}:cloudwatch:{stack.region}:"
+                        f"{stack.account}:alarm:*"
+                    },
+                },
+            )
+        )
+        return topic
 
     def _alarms(self, r: MonitoredResources) -> list[cloudwatch.Alarm]:
         timeout_ms = r.timeout_minutes * 60 * 1000
@@ -106,6 +133,13 @@ class PipelineMonitoring(Construct):
                 _throttles(r.results_table),
                 threshold=1,
                 description="Writes to the results table were throttled",
+            ),
+            self._alarm(
+                "ResultsIndexWriteThrottles",
+                _index_throttles(r.results_table, EVENT_TYPE_INDEX),
+                threshold=1,
+                description=f"Writes to the results table's {EVENT_TYPE_INDEX} index were "
+                "throttled (this back-pressures the table's own writes)",
             ),
             self._alarm(
                 "AggregatesTableWriteThrottles",
@@ -188,7 +222,11 @@ class PipelineMonitoring(Construct):
             ),
             _graph(
                 "DynamoDB write throttles",
-                [_throttles(r.results_table), _throttles(r.aggregates_table)],
+                [
+                    _throttles(r.results_table),
+                    _index_throttles(r.results_table, EVENT_TYPE_INDEX),
+                    _throttles(r.aggregates_table),
+                ],
             ),
             _graph(
                 "On-failure queue depth",
@@ -223,6 +261,18 @@ def _throttles(table: dynamodb.Table) -> cloudwatch.Metric:
     # WriteThrottleEvents has only the TableName dimension: a plain metric, no math needed
     # (ThrottledRequests is per Operation and would need a SUM expression).
     return table.metric("WriteThrottleEvents", period=ONE_MINUTE, statistic="Sum")
+
+
+def _index_throttles(table: dynamodb.Table, index: str) -> cloudwatch.Metric:
+    # A GSI's throttles are reported under TableName + GlobalSecondaryIndexName only: the
+    # table's own WriteThrottleEvents (TableName alone) does not include them (DynamoDB
+    # Developer Guide, "DynamoDB metrics and dimensions").
+    return table.metric(
+        "WriteThrottleEvents",
+        period=ONE_MINUTE,
+        statistic="Sum",
+        dimensions_map={"TableName": table.table_name, "GlobalSecondaryIndexName": index},
+    )
 
 
 def _graph(title: str, metrics: list[cloudwatch.IMetric]) -> cloudwatch.GraphWidget:

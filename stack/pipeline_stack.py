@@ -69,6 +69,7 @@ class RealTimeAnalyticsPipeline(Stack):
                 timeout_minutes=config.lambda_timeout_minutes,
             ),
             removal_policy=removal,
+            alarm_email=config.alarm_email,
         )
         Tags.of(self).add("environment", config.environment)
         Tags.of(self).add("project", PROJECT_TAG)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from aws_cdk import (
@@ -26,8 +27,10 @@ from constructs import Construct
 from stack.bundling import (
     EXCLUDED_NAMES,
     PROCESSOR_DIR,
+    RUNTIME_PYTHON,
     LocalProcessorBundling,
     ensure_dependencies,
+    runtime_python,
 )
 from stack.config import PipelineConfig
 from stack.quarantine import QUARANTINE_PREFIX
@@ -70,6 +73,14 @@ def processor_code(scope: Construct) -> lambda_.Code:
         # CDK does not bundle, so don't touch pip either.
         return lambda_.Code.from_asset(str(PROCESSOR_DIR), exclude=list(EXCLUDED_NAMES))
     dependencies = ensure_dependencies()
+    python = runtime_python()
+    if python is None:
+        # Still a working asset, only a slower cold start: say so, do not fail the synth.
+        print(
+            f"warning: no {RUNTIME_PYTHON} found (PATH, pyenv or $LAMBDA_PYTHON): the Lambda "
+            "asset ships without compiled byte-code, so each cold start compiles it",
+            file=sys.stderr,
+        )
     return lambda_.Code.from_asset(
         str(PROCESSOR_DIR),
         exclude=list(EXCLUDED_NAMES),
@@ -79,10 +90,13 @@ def processor_code(scope: Construct) -> lambda_.Code:
         bundling=BundlingOptions(
             # Never pulled: local bundling always succeeds first.
             image=DockerImage.from_registry("local-bundling-only"),
-            local=LocalProcessorBundling(dependencies.path),
+            local=LocalProcessorBundling(dependencies.path, python=python),
             # Part of the source hash: a change of pins or platform makes a new asset even if
             # processor/ itself did not change.
-            environment={"LAMBDA_DEPS_KEY": dependencies.path.name},
+            environment={
+                "LAMBDA_DEPS_KEY": dependencies.path.name,
+                "LAMBDA_BYTECODE": RUNTIME_PYTHON if python else "none",
+            },
         ),
     )
 
@@ -153,7 +167,8 @@ class StreamProcessor(Construct):
             role=self.role,
             memory_size=config.lambda_memory_mb,
             timeout=Duration.minutes(config.lambda_timeout_minutes),
-            reserved_concurrent_executions=config.lambda_reserved_concurrency,
+            # 0 means no reservation: the function draws on the account's unreserved pool.
+            reserved_concurrent_executions=config.lambda_reserved_concurrency or None,
             tracing=lambda_.Tracing.ACTIVE,
             log_group=self.log_group,
             environment={

@@ -9,7 +9,9 @@ from constructs import Construct
 RESULTS_PARTITION_KEY = "eventId"
 RESULTS_SORT_KEY = "timestamp"
 EVENT_TYPE_INDEX = "byEventType"
-EVENT_TYPE_ATTRIBUTE = "eventType"
+# "<eventType>#<0..9>", written by the processor (processor/index_keys.py): write-sharded so
+# that no single event type's index partition takes most writes.
+EVENT_TYPE_SHARD_ATTRIBUTE = "eventTypeShard"
 TTL_ATTRIBUTE = "expiresAt"
 AGGREGATES_PARTITION_KEY = "metricKey"
 AGGREGATES_SORT_KEY = "minute"
@@ -44,7 +46,7 @@ class AnalyticsTables(Construct):
         )
         table.add_global_secondary_index(
             index_name=EVENT_TYPE_INDEX,
-            partition_key=_string(EVENT_TYPE_ATTRIBUTE),
+            partition_key=_string(EVENT_TYPE_SHARD_ATTRIBUTE),
             sort_key=_string(RESULTS_SORT_KEY),
             projection_type=dynamodb.ProjectionType.ALL,
         )

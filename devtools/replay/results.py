@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from devtools.report.model import StoredRow
 from devtools.scenarios.model import EVENT_TYPES
+from processor.index_keys import TYPE_SHARD_ATTRIBUTE, type_shard_keys
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -99,14 +101,23 @@ def stored_events(
 def _query_type(
     dynamodb: DynamoDBClient, table: str, event_type: str, window: tuple[str, str]
 ) -> Iterable[dict[str, Any]]:
+    """Items of one type in the window, in (timestamp, eventId) order, from every index shard."""
+    shards = [_query_shard(dynamodb, table, key, window) for key in type_shard_keys(event_type)]
+    # Each shard's query returns its items in timestamp order; merging keeps that order.
+    return heapq.merge(*shards, key=lambda item: (item["timestamp"]["S"], item["eventId"]["S"]))
+
+
+def _query_shard(
+    dynamodb: DynamoDBClient, table: str, shard_key: str, window: tuple[str, str]
+) -> Iterator[dict[str, Any]]:
     paginator = dynamodb.get_paginator("query")
     pages = paginator.paginate(
         TableName=table,
         IndexName=BY_TYPE_INDEX,
-        KeyConditionExpression="eventType = :t AND #ts BETWEEN :a AND :b",
-        ExpressionAttributeNames={"#ts": "timestamp"},
+        KeyConditionExpression="#shard = :k AND #ts BETWEEN :a AND :b",
+        ExpressionAttributeNames={"#shard": TYPE_SHARD_ATTRIBUTE, "#ts": "timestamp"},
         ExpressionAttributeValues={
-            ":t": {"S": event_type},
+            ":k": {"S": shard_key},
             ":a": {"S": window[0]},
             ":b": {"S": window[1]},
         },

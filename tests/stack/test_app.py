@@ -31,8 +31,12 @@ def test_asset_holds_the_processor_and_its_dependencies(offline_synth: AppRun) -
     assert (asset / "aws_xray_sdk").is_dir()  # from the [tracer] extra
     # ... built for the function's platform, without what the runtime provides, without caches
     assert list(asset.glob("wrapt/*cpython-313-aarch64-linux-gnu.so"))
-    assert not (asset / "botocore").exists()
-    assert not list(asset.rglob("__pycache__"))
+    # (the runtime's SDK and its whole dependency closure stay out: stack/bundling.py)
+    for provided in ("boto3", "botocore", "s3transfer", "urllib3", "jmespath", "dateutil"):
+        assert not (asset / provided).exists(), provided
+    assert not (asset / "six.py").exists()
+    # ... and byte-code only for the runtime's Python
+    assert {p.name.split(".")[1] for p in asset.rglob("*.pyc")} <= {"cpython-313"}
     if (PROJECT_ROOT / "processor" / "handler.py").exists():
         assert (asset / "processor" / "handler.py").is_file()
 

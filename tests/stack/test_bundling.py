@@ -10,9 +10,11 @@ import pytest
 from stack.bundling import (
     PROVIDED_BY_RUNTIME,
     DependencySet,
+    _prune,
     build_asset,
     ensure_dependencies,
     requirements_key,
+    runtime_python,
 )
 from stack.errors import BundlingError
 
@@ -91,5 +93,48 @@ def test_asset_layout_excludes_caches_and_tests(tmp_path: Path) -> None:
 
 
 def test_runtime_provided_packages_are_not_bundled() -> None:
-    # The Lambda runtime ships these; bundling botocore alone would add ~25 MB.
-    assert set(PROVIDED_BY_RUNTIME) == {"boto3", "botocore", "s3transfer"}
+    # The Lambda runtime ships the SDK and its dependencies; bundling part of that closure
+    # would mix versions the runtime's botocore was not released with.
+    assert set(PROVIDED_BY_RUNTIME) == {
+        "boto3", "botocore", "s3transfer", "jmespath", "python_dateutil", "six", "urllib3",
+    }  # fmt: skip
+
+
+def test_sdk_closure_is_pruned_from_installed_dependencies(tmp_path: Path) -> None:
+    # GIVEN what pip installs for Powertools' tracer extra (names as pip lays them out)
+    deps = tmp_path / "deps"
+    for name in (
+        "aws_xray_sdk/__init__.py", "wrapt/__init__.py", "botocore/__init__.py",
+        "urllib3/__init__.py", "urllib3-2.5.0.dist-info/METADATA", "six.py",
+        "six-1.17.0.dist-info/METADATA", "dateutil/__init__.py",
+        "python_dateutil-2.9.0.dist-info/METADATA", "jmespath/__init__.py", "bin/jp.py",
+    ):  # fmt: skip
+        _write(deps / name)
+    _prune(deps)
+    assert sorted(p.name for p in deps.iterdir()) == ["aws_xray_sdk", "wrapt"]
+
+
+def test_byte_code_is_compiled_once_in_the_cache_and_for_the_processor(tmp_path: Path) -> None:
+    python = runtime_python()
+    if python is None:
+        pytest.fail("python3.13 is needed to build the asset's byte-code: `pyenv install 3.13`")
+    deps = tmp_path / "deps"
+    _write(deps / "lib" / "__init__.py", "X = 1\n")
+    _write(deps / ".complete")
+    processor = tmp_path / "processor"
+    _write(processor / "__init__.py")
+    out = tmp_path / "asset"
+    out.mkdir()
+    build_asset(out, deps, processor, python=python)
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert files == [
+        "lib/__init__.py",
+        "lib/__pycache__/__init__.cpython-313.pyc",
+        "processor/__init__.py",
+        "processor/__pycache__/__init__.cpython-313.pyc",
+    ]
+    # AND without the runtime's Python, the cache's byte-code is not shipped either
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    build_asset(bare, deps, processor)
+    assert not list(bare.rglob("*.pyc"))

@@ -51,7 +51,7 @@ def test_resource_counts(default_stack: Synthesized) -> None:
         "AWS::SNS::Topic": 1,
         "AWS::SNS::TopicPolicy": 1,
         "AWS::KMS::Key": 1,
-        "AWS::CloudWatch::Alarm": 7,
+        "AWS::CloudWatch::Alarm": 8,
         "AWS::CloudWatch::Dashboard": 1,
     }
     for resource_type, count in counts.items():
@@ -184,7 +184,7 @@ def test_results_table(default_stack: Synthesized) -> None:
                 {
                     "IndexName": "byEventType",
                     "KeySchema": [
-                        {"AttributeName": "eventType", "KeyType": "HASH"},
+                        {"AttributeName": "eventTypeShard", "KeyType": "HASH"},
                         {"AttributeName": "timestamp", "KeyType": "RANGE"},
                     ],
                     "Projection": {"ProjectionType": "ALL"},
@@ -194,7 +194,7 @@ def test_results_table(default_stack: Synthesized) -> None:
                 [
                     {"AttributeName": "eventId", "AttributeType": "S"},
                     {"AttributeName": "timestamp", "AttributeType": "S"},
-                    {"AttributeName": "eventType", "AttributeType": "S"},
+                    {"AttributeName": "eventTypeShard", "AttributeType": "S"},
                 ]
             ),
         },
@@ -298,16 +298,19 @@ def test_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use(
     default_stack.template.has_resource_properties(
         "AWS::SNS::TopicPolicy",
         {
+            # The Allow for CloudWatch beside it: tests/stack/test_permission_matrix.py.
             "PolicyDocument": {
-                "Statement": [
-                    Match.object_like(
-                        {
-                            "Effect": "Deny",
-                            "Action": "sns:Publish",
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        }
-                    )
-                ]
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Action": "sns:Publish",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        )
+                    ]
+                )
             }
         },
     )
@@ -331,6 +334,9 @@ def test_alarms_are_plain_metric_alarms_to_the_topic(default_stack: Synthesized)
             "AWS/Lambda", "Duration", "Maximum", 240000, "GreaterThanOrEqualToThreshold",
         ),
         "ResultsTableWriteThrottles": (
+            "AWS/DynamoDB", "WriteThrottleEvents", "Sum", 1, "GreaterThanOrEqualToThreshold",
+        ),
+        "ResultsIndexWriteThrottles": (
             "AWS/DynamoDB", "WriteThrottleEvents", "Sum", 1, "GreaterThanOrEqualToThreshold",
         ),
         "AggregatesTableWriteThrottles": (
@@ -369,6 +375,11 @@ def test_alarm_dimensions_point_at_the_pipeline(default_stack: Synthesized) -> N
     ]
     assert alarms["ResultsTableWriteThrottles"]["Dimensions"] == [
         {"Name": "TableName", "Value": {"Ref": results}}
+    ]
+    # The index's throttles are a metric of their own (the table's exclude them).
+    assert alarms["ResultsIndexWriteThrottles"]["Dimensions"] == [
+        {"Name": "GlobalSecondaryIndexName", "Value": "byEventType"},
+        {"Name": "TableName", "Value": {"Ref": results}},
     ]
     assert alarms["FailureQueueNotEmpty"]["Dimensions"][0]["Name"] == "QueueName"
     assert alarms["NoIncomingRecords"]["Dimensions"][0]["Name"] == "StreamName"

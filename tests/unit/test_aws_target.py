@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -11,6 +13,8 @@ import pytest
 from devtools.aws_target import (
     AwsTarget,
     AwsTargetError,
+    cdk_region,
+    cdk_settings,
     check_target,
     is_local_url,
     local_endpoints,
@@ -138,15 +142,23 @@ def test_refuses_the_emulator_dummy_credentials(
 
 def test_refuses_an_unknown_profile(aws_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_PROFILE", "nope")
-    with pytest.raises(AwsTargetError, match=r"^AWS_PROFILE=nope: no such profile"):
+    with pytest.raises(AwsTargetError, match=r"^profile nope: no such profile"):
         _check()
 
 
-def test_refuses_without_a_region(aws_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_region_the_cdk_cli_default_is_reported(
+    aws_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN credentials but no region anywhere (and CDK_DEFAULT_REGION, which the CLI ignores)
     _real_credentials(monkeypatch)
     monkeypatch.delenv("AWS_REGION")
-    with pytest.raises(AwsTargetError, match=r"^no AWS region configured"):
-        _check()
+    monkeypatch.setenv("CDK_DEFAULT_REGION", "eu-west-1")
+    # THEN the guard says what the CLI will use: us-east-1
+    target = _check()
+    assert (target.region, target.region_source) == (
+        "us-east-1",
+        "the CDK CLI's default (no region configured)",
+    )
 
 
 def test_accepts_real_credentials_from_the_environment(
@@ -156,7 +168,9 @@ def test_accepts_real_credentials_from_the_environment(
     _real_credentials(monkeypatch)
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "https://bucket.vpce-1.s3.eu-west-1.amazonaws.com")
     # THEN the target is described, nothing refused
-    assert _check() == AwsTarget(credential_method="env", profile=None, region="eu-west-1")
+    assert _check() == AwsTarget(
+        credential_method="env", profile=None, region="eu-west-1", region_source="AWS_REGION"
+    )
 
 
 def test_accepts_a_profile_from_the_shared_files(
@@ -168,7 +182,10 @@ def test_accepts_a_profile_from_the_shared_files(
     )
     monkeypatch.setenv("AWS_PROFILE", "work")
     assert _check() == AwsTarget(
-        credential_method="shared-credentials-file", profile="work", region="ap-southeast-2"
+        credential_method="shared-credentials-file",
+        profile="work",
+        region="ap-southeast-2",
+        region_source="profile work in the config file",
     )
 
 
@@ -201,5 +218,189 @@ def test_cli_exit_codes_and_one_line(
     monkeypatch.delenv("AWS_ENDPOINT_URL")
     _real_credentials(monkeypatch)
     assert main(["check"]) == 0
-    assert "AWS target: region eu-west-1, credentials from env" in capsys.readouterr().err
+    assert (
+        "AWS target: region eu-west-1 (from AWS_REGION), credentials from env"
+        in capsys.readouterr().err
+    )
     assert main(["deploy"]) == 2
+
+
+# --- The region, resolved as the CDK CLI resolves it ------------------------------------------
+
+
+def _static_keys(aws_home: Path, profile: str = "default") -> None:
+    (aws_home / "credentials").write_text(
+        f"[{profile}]\naws_access_key_id = {FAKE_KEY_ID}\naws_secret_access_key = {FAKE_SECRET}\n"
+    )
+
+
+def _region(environ: dict[str, str] | None = None, **settings: str) -> tuple[str, str]:
+    choice = cdk_region({**os.environ, **(environ or {})}, settings, on_ec2=False)
+    return choice.region, choice.source
+
+
+def test_cdk_default_region_is_ignored_and_the_profile_region_used(aws_home: Path) -> None:
+    # GIVEN the shell says CDK_DEFAULT_REGION=eu-west-1, the default profile says us-west-2
+    (aws_home / "config").write_text("[default]\nregion = us-west-2\n")
+    # THEN the CLI (which overwrites CDK_DEFAULT_REGION for the app) deploys to us-west-2
+    assert _region({"CDK_DEFAULT_REGION": "eu-west-1"}) == (
+        "us-west-2",
+        "profile default in the config file",
+    )
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({"AWS_REGION": "a-1", "AMAZON_REGION": "b-1", "AWS_DEFAULT_REGION": "c-1"}, "AWS_REGION"),
+        ({"AMAZON_REGION": "b-1", "AWS_DEFAULT_REGION": "c-1"}, "AMAZON_REGION"),
+        ({"AWS_DEFAULT_REGION": "c-1", "AMAZON_DEFAULT_REGION": "d-1"}, "AWS_DEFAULT_REGION"),
+        ({"AMAZON_DEFAULT_REGION": "d-1"}, "AMAZON_DEFAULT_REGION"),
+    ],
+)
+def test_region_variables_in_the_cli_order(
+    aws_home: Path, variables: dict[str, str], expected: str
+) -> None:
+    (aws_home / "config").write_text("[default]\nregion = us-west-2\n")
+    assert _region(variables)[1] == expected
+
+
+def test_profile_region_credentials_file_first_then_config_then_default(aws_home: Path) -> None:
+    (aws_home / "config").write_text(
+        "[default]\nregion = us-west-2\n[profile work]\nregion = ap-south-1\n"
+    )
+    (aws_home / "credentials").write_text("[work]\nregion = ca-central-1\n")
+    work = {"AWS_PROFILE": "work"}
+    assert _region(work) == ("ca-central-1", "profile work in the credentials file")
+    (aws_home / "credentials").write_text("")
+    assert _region(work) == ("ap-south-1", "profile work in the config file")
+    (aws_home / "config").write_text("[default]\nregion = us-west-2\n[profile work]\n")
+    assert _region(work) == ("us-west-2", "profile default in the config file")
+    # AWS_DEFAULT_PROFILE names the profile too
+    (aws_home / "config").write_text("[profile other]\nregion = sa-east-1\n")
+    assert _region({"AWS_DEFAULT_PROFILE": "other"})[0] == "sa-east-1"
+
+
+def test_region_setting_in_cdk_json_wins_over_everything(aws_home: Path) -> None:
+    assert _region({"AWS_REGION": "a-1"}, region="eu-north-1") == (
+        "eu-north-1",
+        "the `region` setting in cdk.json",
+    )
+
+
+def test_profile_setting_in_cdk_json_picks_the_profile(aws_home: Path) -> None:
+    (aws_home / "config").write_text("[profile fromjson]\nregion = eu-south-1\n")
+    assert _region(profile="fromjson")[0] == "eu-south-1"
+
+
+def test_on_ec2_without_a_region_the_guard_asks_instead_of_calling_imds(aws_home: Path) -> None:
+    environ = {k: v for k, v in os.environ.items() if k != "AWS_EC2_METADATA_DISABLED"}
+    with pytest.raises(AwsTargetError, match="export AWS_REGION"):
+        cdk_region(environ, {}, on_ec2=True)
+    # AND with the metadata service disabled, the CLI's own default applies
+    assert cdk_region({**environ, "AWS_EC2_METADATA_DISABLED": "true"}, {}, on_ec2=True).region == (
+        "us-east-1"
+    )
+
+
+def test_cdk_settings_project_over_user(tmp_path: Path) -> None:
+    (tmp_path / ".cdk.json").write_text('{"region": "u-1", "profile": "p"}')
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "cdk.json").write_text('{"region": "p-1"}')
+    assert cdk_settings(project, home=tmp_path) == {"region": "p-1", "profile": "p"}
+
+
+# --- Credentials that live elsewhere: SSO and assume-role, never resolved by the guard -----------
+
+SSO_PROFILE = (
+    "[profile sso]\nsso_session = corp\nsso_account_id = 111122223333\n"
+    "sso_role_name = Deployer\nregion = eu-west-1\n"
+    "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"
+    "sso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n"
+)
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Any HTTP(S) call goes to a dead proxy; any MFA prompt is recorded and refused."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    prompts: list[str] = []
+
+    def refuse(prompt: str = "", stream: object = None) -> str:
+        prompts.append(prompt)
+        raise AssertionError(f"the guard prompted: {prompt}")
+
+    monkeypatch.setattr("getpass.getpass", refuse)
+    return prompts
+
+
+def test_sso_profile_not_logged_in_gives_one_line(
+    aws_home: Path, monkeypatch: pytest.MonkeyPatch, no_network: list[str]
+) -> None:
+    (aws_home / "config").write_text(SSO_PROFILE)
+    monkeypatch.setenv("AWS_PROFILE", "sso")
+    with pytest.raises(AwsTargetError) as raised:
+        _check()
+    assert str(raised.value) == (
+        "AWS SSO profile sso is not logged in: run `aws sso login --profile sso`"
+    )
+
+
+def _sso_token(aws_home: Path, expires: str, **extra: str) -> None:
+    cache = aws_home / ".aws" / "sso" / "cache"
+    cache.mkdir(parents=True)
+    name = hashlib.sha1(b"corp").hexdigest()  # botocore's cache key for an sso-session
+    token = {"accessToken": "opaque", "expiresAt": expires, **extra}
+    (cache / f"{name}.json").write_text(json.dumps(token))
+
+
+def test_sso_profile_logged_in_is_accepted_without_any_call(
+    aws_home: Path, monkeypatch: pytest.MonkeyPatch, no_network: list[str]
+) -> None:
+    (aws_home / "config").write_text(SSO_PROFILE)
+    monkeypatch.setenv("AWS_PROFILE", "sso")
+    _sso_token(aws_home, "2999-01-01T00:00:00Z")
+    target = _check()
+    assert (target.credential_method, target.region) == ("sso", "eu-west-1")
+
+
+def test_sso_login_expired_gives_one_line(
+    aws_home: Path, monkeypatch: pytest.MonkeyPatch, no_network: list[str]
+) -> None:
+    (aws_home / "config").write_text(SSO_PROFILE)
+    monkeypatch.setenv("AWS_PROFILE", "sso")
+    _sso_token(aws_home, "2001-01-01T00:00:00Z")
+    with pytest.raises(AwsTargetError, match=r"expired: run `aws sso login --profile sso`$"):
+        _check()
+
+
+def test_assume_role_with_mfa_neither_prompts_nor_calls_sts(
+    aws_home: Path, monkeypatch: pytest.MonkeyPatch, no_network: list[str]
+) -> None:
+    # GIVEN a profile that assumes a role with MFA from static source keys
+    _static_keys(aws_home, "base")
+    (aws_home / "config").write_text(
+        "[profile deploy]\nrole_arn = arn:aws:iam::111122223333:role/Deployer\n"
+        "source_profile = base\nmfa_serial = arn:aws:iam::111122223333:mfa/me\n"
+        "region = eu-central-1\n"
+    )
+    monkeypatch.setenv("AWS_PROFILE", "deploy")
+    # WHEN the guard checks THEN it names the target; the CDK CLI will ask for the code, once
+    target = _check()
+    assert (target.credential_method, target.region) == ("assume-role", "eu-central-1")
+    assert no_network == []
+
+
+def test_deploy_check_without_a_reservation_makes_no_call(
+    aws_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    no_network: list[str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # GIVEN no reservation asked for THEN GetAccountSettings is not needed (no network here)
+    _real_credentials(monkeypatch)
+    assert main(["check", "--deploy", "lambdaReservedConcurrency=0"]) == 0
+    assert main(["check", "--deploy", "lambdaReservedConcurrency=oops"]) == 1
+    assert "lambdaReservedConcurrency='oops'" in capsys.readouterr().err

@@ -97,13 +97,13 @@ def create_resources(emulator: RunningEmulator, session: boto3.Session) -> Resou
         AttributeDefinitions=[
             {"AttributeName": "eventId", "AttributeType": "S"},
             {"AttributeName": "timestamp", "AttributeType": "S"},
-            {"AttributeName": "eventType", "AttributeType": "S"},
+            {"AttributeName": "eventTypeShard", "AttributeType": "S"},
         ],
         GlobalSecondaryIndexes=[
             {
                 "IndexName": "byEventType",
                 "KeySchema": [
-                    {"AttributeName": "eventType", "KeyType": "HASH"},
+                    {"AttributeName": "eventTypeShard", "KeyType": "HASH"},
                     {"AttributeName": "timestamp", "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "ALL"},
