@@ -1,10 +1,9 @@
 """Kinesis -> DynamoDB analytics processor: validation, analytics, exactly-once storage."""
 
-from processor.analytics import process_analytics_data
-from processor.reasons import Reason, Rejection
-from processor.validation import EVENT_TYPES, validate_event_data
+from processor.model import event_types, field_names, validate_record
+from processor.types import Reason, Rejection, ValidEvent
 
 # send_custom_metrics lives in processor.metrics (it imports Powertools); the handler is
 # processor.handler.lambda_handler. Both are kept out of here so devtools can import the pure
-# modules (processor.aggregates) without the Lambda runtime's settings.
-__all__ = ["EVENT_TYPES", "Reason", "Rejection", "process_analytics_data", "validate_event_data"]
+# modules without the Lambda runtime's settings.
+__all__ = ["Reason", "Rejection", "ValidEvent", "event_types", "field_names", "validate_record"]

@@ -22,7 +22,7 @@ from devtools.query import (
     query_quarantine,
 )
 from devtools.scenarios.model import EVENT_TYPES
-from processor.reasons import Reason
+from processor.types import Reason
 
 
 def _outputs(settings: Settings) -> StackOutputs:

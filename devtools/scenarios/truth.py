@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from devtools.scenarios.plan import Plan, PlannedRecord
-from processor.events import RecordRef
 from processor.pipeline import Poison, Prepared, prepare_record
+from processor.types import RecordRef
 
 # Stand-in stream position for the dry run; the real one is only known after PutRecords.
 _SHARD = "shardId-000000000000"

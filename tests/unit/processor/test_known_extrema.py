@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from processor.folding import Extrema
-from processor.known_extrema import KnownExtrema
+from processor.known_extrema import Extrema, KnownExtrema
 
 
 def span(low: int, high: int) -> Extrema:
