@@ -8,23 +8,21 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from devtools.report.model import StoredRow
-from devtools.scenarios.model import EVENT_TYPES
+from processor import model
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 BY_TYPE_INDEX = "byEventType"
-SAMPLE_ATTRIBUTES = (
-    "userId",
-    "deviceType",
-    "pageUrl",
-    "loadTime",
-    "amount",
-    "currency",
-    "errorType",
-    "elementId",
-    "signupMethod",
-)
+_COMMON_SAMPLE = ("userId", "deviceType")
+
+
+def sample_attributes() -> tuple[str, ...]:
+    """Attributes shown in sample rows: user, device, and each type's required fields."""
+    names = dict.fromkeys(_COMMON_SAMPLE)
+    for declared in model.all_types():
+        names.update(dict.fromkeys(declared.required))
+    return tuple(names)
 
 
 @dataclass(frozen=True)
@@ -69,7 +67,7 @@ def stored_events(
     fixed date): they are read by key instead.
     """
     items: dict[str, dict[str, Any]] = {}
-    for event_type in EVENT_TYPES:
+    for event_type in model.event_types():
         for item in _query_type(dynamodb, table, event_type, window):
             event_id = item["eventId"]["S"]
             if event_id in event_ids:
@@ -121,5 +119,5 @@ def _row(item: Mapping[str, Mapping[str, Any]]) -> StoredRow:
         event_id=str(item["eventId"]["S"]),
         event_type=str(item["eventType"]["S"]),
         timestamp=str(item["timestamp"]["S"]),
-        attributes={name: plain(item[name]) for name in SAMPLE_ATTRIBUTES if name in item},
+        attributes={name: plain(item[name]) for name in sample_attributes() if name in item},
     )

@@ -94,6 +94,10 @@ def _event(wire: Any, declared: EventType, default_id: DefaultId, arrival: datet
         value = getattr(wire, field.name)
         if field.rule.__class__ is Number:
             value = field.rule.from_raw(field.name, value)
+            if value is None and field.required:  # a raw field may be null
+                raise InvalidFieldError(
+                    Reason.MISSING_FIELD, f"required field {field.name} is missing"
+                )
         if value is not None:
             fields[field.name] = value
     event_id = wire.eventId
