@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 # A validated field value: JSON strings, integers, exact decimals and booleans only.
 FieldValue = str | int | Decimal | bool
@@ -15,9 +15,12 @@ AttributeValue = dict[str, object]
 Item = dict[str, AttributeValue]
 
 
-@dataclass(frozen=True, slots=True)
-class RecordRef:
-    """Where a record sits in the stream, and its original payload (still base64)."""
+class RecordRef(NamedTuple):
+    """Where a record sits in the stream, and its original payload (still base64).
+
+    Named tuples, not frozen dataclasses, for the values made per record: as immutable, and
+    several times cheaper to build on the hot path.
+    """
 
     shard_id: str
     sequence_number: str
@@ -26,8 +29,7 @@ class RecordRef:
     data_base64: str
 
 
-@dataclass(frozen=True, slots=True)
-class ValidEvent:
+class ValidEvent(NamedTuple):
     """An event that passed validation, normalised.
 
     `timestamp` is ISO-8601 UTC with milliseconds (`2024-01-01T12:00:00.000Z`), the arrival
@@ -42,7 +44,7 @@ class ValidEvent:
     minute: str
     device_type: str
     session_id: str | None
-    fields: dict[str, FieldValue] = field(default_factory=dict)
+    fields: dict[str, FieldValue]
 
 
 class Reason(StrEnum):

@@ -28,6 +28,8 @@ COMMON_NAMES: tuple[str, ...] = ("eventType", "timestamp", *(f.name for f in COM
 
 def page_path(url: str) -> str:
     """Path of a page URL without query or fragment, at most 256 characters; `/` if empty."""
+    if url[:1] == "/" and url[1:2] != "/" and "?" not in url and "#" not in url:
+        return url[:MAX_PAGE_PATH]  # already a bare path (what urlsplit would return)
     try:
         path = urlsplit(url).path
     except ValueError:  # e.g. an unbalanced IPv6 bracket: keep the text before any query

@@ -79,13 +79,11 @@ class EventType:
     family: Family | None = None
     metrics: tuple[Metric, ...] = ()
     description: str = ""
+    # The type-specific fields (validated and stored as this type's fields), and the required.
+    own_fields: tuple[Field, ...] = field(init=False)
     required: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        required = tuple(f.name for f in self.own_fields if f.required)
-        object.__setattr__(self, "required", required)
-
-    @property
-    def own_fields(self) -> tuple[Field, ...]:
-        """The type-specific fields (validated and stored as this type's fields)."""
-        return tuple(f for f in self.fields if not f.common)
+        own = tuple(f for f in self.fields if not f.common)
+        object.__setattr__(self, "own_fields", own)
+        object.__setattr__(self, "required", tuple(f.name for f in own if f.required))

@@ -6,13 +6,13 @@ import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Union
+from typing import Any, Union, cast
 
 import msgspec
 
 from processor.model import registry
-from processor.model.common import COMMON_FIELDS, UNKNOWN_DEVICE
-from processor.model.rules import InvalidFieldError, Number, stored_timestamp, type_name
+from processor.model.common import COMMON_FIELDS, UNKNOWN_DEVICE, USER_ID
+from processor.model.rules import InvalidFieldError, Number, Text, stored_timestamp, type_name
 from processor.model.spec import EventType, Field
 from processor.types import FieldValue, Reason, Rejection, ValidEvent
 
@@ -20,6 +20,8 @@ from processor.types import FieldValue, Reason, Rejection, ValidEvent
 MAX_EVENT_BYTES = 32 * 1024
 
 DefaultId = str | Callable[[], str]
+# userId, eventId and sessionId share one rule.
+_ID_TEXT = cast(Text, USER_ID.rule)
 
 
 def _wire_field(declared: Field) -> tuple[str, Any, Any] | tuple[str, Any]:
@@ -40,19 +42,31 @@ def _struct(declared: EventType) -> type[msgspec.Struct]:
     )
 
 
+# Per type: its name, and (field name, rule, required) of each own field that msgspec does not
+# check completely (numbers: raw text; free text: characters).
+_Plan = tuple[str, tuple[tuple[str, Number | Text | None, bool], ...]]
+
+
+def _plan(declared: EventType) -> _Plan:
+    return declared.name, tuple(
+        (f.name, f.rule if isinstance(f.rule, Number | Text) else None, f.required)
+        for f in declared.own_fields
+    )
+
+
 class _Decoder:
     """The tagged union of every registered type, rebuilt when the registry changes."""
 
     def __init__(self) -> None:
-        self._built: tuple[msgspec.json.Decoder[Any], dict[type, EventType]] | None = None
+        self._built: tuple[msgspec.json.Decoder[Any], dict[type, _Plan]] | None = None
         registry.on_change(self.reset)
 
     def reset(self) -> None:
         self._built = None
 
-    def get(self) -> tuple[msgspec.json.Decoder[Any], dict[type, EventType]]:
+    def get(self) -> tuple[msgspec.json.Decoder[Any], dict[type, _Plan]]:
         if self._built is None:
-            by_struct = {_struct(t): t for t in registry.all_types()}
+            by_struct = {_struct(t): _plan(t) for t in registry.all_types()}
             union = Union[tuple(by_struct)] if by_struct else Any  # noqa: UP007
             self._built = (msgspec.json.Decoder(union), by_struct)
         return self._built
@@ -80,38 +94,47 @@ def validate_record(
     except (msgspec.ValidationError, msgspec.DecodeError):
         # Rare (poison records only): the careful path says which rule failed, and where.
         return _diagnose(data, default_event_id, moment)
-    declared = by_struct[type(wire)]
     try:
-        return _event(wire, declared, default_event_id, moment)
+        return _event(wire, by_struct[type(wire)], default_event_id, moment)
     except InvalidFieldError as invalid:
         return invalid.rejection
 
 
-def _event(wire: Any, declared: EventType, default_id: DefaultId, arrival: datetime) -> ValidEvent:
+def _event(wire: Any, plan: _Plan, default_id: DefaultId, arrival: datetime) -> ValidEvent:
+    name, own = plan
+    # Same order as validate_document, so the first failing rule is the same one.
+    user_id = _ID_TEXT.quick("userId", wire.userId)
+    event_id = wire.eventId
+    if event_id is not None:
+        _ID_TEXT.quick("eventId", event_id)
+    session_id = wire.sessionId
+    if session_id is not None:
+        _ID_TEXT.quick("sessionId", session_id)
     timestamp = stored_timestamp(wire.timestamp, arrival)
     fields: dict[str, FieldValue] = {}
-    for field in declared.own_fields:
-        value = getattr(wire, field.name)
-        if field.rule.__class__ is Number:
-            value = field.rule.from_raw(field.name, value)
-            if value is None and field.required:  # a raw field may be null
+    for field_name, rule, required in own:
+        value = getattr(wire, field_name)
+        if rule.__class__ is Number:
+            value = rule.from_raw(field_name, value)
+            if value is None and required:  # a raw field may be null
                 raise InvalidFieldError(
-                    Reason.MISSING_FIELD, f"required field {field.name} is missing"
+                    Reason.MISSING_FIELD, f"required field {field_name} is missing"
                 )
+        elif rule is not None and value is not None:
+            value = rule.quick(field_name, value)  # type: ignore[union-attr]
         if value is not None:
-            fields[field.name] = value
-    event_id = wire.eventId
+            fields[field_name] = value
     if event_id is None:
         event_id = default_id if isinstance(default_id, str) else default_id()
     return ValidEvent(
-        event_id=event_id,
-        event_type=declared.name,
-        user_id=wire.userId,
-        timestamp=timestamp,
-        minute=timestamp[:16] + "Z",
-        device_type=wire.deviceType or UNKNOWN_DEVICE,
-        session_id=wire.sessionId,
-        fields=fields,
+        event_id,
+        name,
+        user_id,
+        timestamp,
+        timestamp[:16] + "Z",
+        wire.deviceType or UNKNOWN_DEVICE,
+        session_id,
+        fields,
     )
 
 
