@@ -59,7 +59,12 @@ class LatencyProxy:
 
         async def close() -> None:
             server.close()
-            await server.wait_closed()
+            # Connections still open (pooled by botocore) end with the loop: cancel them first.
+            current = asyncio.current_task()
+            pending = [task for task in asyncio.all_tasks() if task is not current]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
         asyncio.run_coroutine_threadsafe(close(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
@@ -94,7 +99,8 @@ class LatencyProxy:
             except (ConnectionError, asyncio.CancelledError):
                 pass
             finally:
-                writer.close()
+                if not writer.is_closing():
+                    writer.close()
 
         await asyncio.gather(
             pump(client_reader, up_writer, "request"),

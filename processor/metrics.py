@@ -68,7 +68,7 @@ def build_metric_documents(
     values: dict[tuple[str, str, tuple[tuple[str, str], ...]], list[float]] = {}
     for prepared in outcome.stored:
         declared = model.get(prepared.event.event_type)
-        fields = prepared.event.fields
+        fields = {**prepared.event.fields, **prepared.derived} if declared else {}
         for metric in declared.metrics if declared is not None else ():
             if metric.value not in fields:
                 continue

@@ -177,7 +177,8 @@ def contributions(
     key = (metric_key(family.name, *dimensions), minute)
     out.append((key, COUNT, _ONE))
     if family.sums is not None:
-        out.append((key, SUM, _decimal(fields[family.sums])))
+        summed = family.sums
+        out.append((key, SUM, _decimal(fields[summed] if summed in fields else derived[summed])))
     extreme = None
     if family.histogram is not None:
         measured = _decimal(fields[family.histogram])

@@ -60,7 +60,8 @@ class Family:
 
 @dataclass(frozen=True)
 class Metric:
-    """A per-event EMF metric: `value` field's value, dimensions taken from fields."""
+    """A per-event EMF metric: the value of field `value`, dimensions from fields (a field or
+    a derived field, for both)."""
 
     name: str
     unit: str
