@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import threading
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -19,62 +21,46 @@ class LatencyProxy:
 
     Half the delay is added when a client starts sending a request, half when the answer
     starts coming back, per connection: concurrent requests overlap their delays as they
-    would on the network, so figures reflect request counts and overlap, not the
-    emulator's CPU. HTTP/1.1 without pipelining (what botocore speaks) is assumed.
+    would on the network, so figures reflect request counts and overlap, not the emulator's
+    CPU. It runs in a process of its own: in the benchmark's process it would wait for the
+    GIL behind the handler's threads (up to 5 ms per switch), which no network does.
+    HTTP/1.1 without pipelining (what botocore speaks) is assumed.
     """
 
     upstream: str
     rtt_ms: float = DEFAULT_RTT_MS
     port: int = 0
-    exchanges: int = 0
-    _loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
-    _thread: threading.Thread | None = field(default=None, repr=False)
-    _server: asyncio.base_events.Server | None = field(default=None, repr=False)
+    _process: subprocess.Popen[str] | None = field(default=None, repr=False)
 
     @property
     def endpoint_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> LatencyProxy:
-        ready = threading.Event()
-
-        def serve() -> None:
-            self._loop = asyncio.new_event_loop()
-            self._server = self._loop.run_until_complete(
-                asyncio.start_server(self._connection, "127.0.0.1", 0)
-            )
-            self.port = self._server.sockets[0].getsockname()[1]
-            ready.set()
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=serve, name="latency-proxy", daemon=True)
-        self._thread.start()
-        ready.wait(10)
+        command = [sys.executable, "-m", "bench.latency_proxy", self.upstream, str(self.rtt_ms)]
+        self._process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()  # the port, once listening
+        if not line.strip().isdigit():
+            self.stop()
+            raise RuntimeError(f"latency proxy did not start (said {line!r})")
+        self.port = int(line)
         return self
 
     def stop(self) -> None:
-        if self._loop is None or self._server is None:
-            return
-        loop, server = self._loop, self._server
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(10)
+            self._process = None
 
-        async def close() -> None:
-            server.close()
-            # Connections still open (pooled by botocore) end with the loop: cancel them first.
-            current = asyncio.current_task()
-            pending = [task for task in asyncio.all_tasks() if task is not current]
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
 
-        asyncio.run_coroutine_threadsafe(close(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
+async def _serve(upstream: str, rtt_ms: float) -> None:
+    target = urlsplit(upstream)
+    half = rtt_ms / 2000.0
 
-    async def _connection(
-        self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
+    async def connection(
+        client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
     ) -> None:
-        target = urlsplit(self.upstream)
         try:
             up_reader, up_writer = await asyncio.open_connection(target.hostname, target.port)
         except OSError:
@@ -82,7 +68,6 @@ class LatencyProxy:
             return
         # Which side spoke last: a change of direction starts a request or its answer.
         turn = {"last": "response"}
-        half = self.rtt_ms / 2000.0
 
         async def pump(
             reader: asyncio.StreamReader, writer: asyncio.StreamWriter, direction: str
@@ -91,12 +76,10 @@ class LatencyProxy:
                 while data := await reader.read(_CHUNK):
                     if turn["last"] != direction:
                         turn["last"] = direction
-                        if direction == "request":
-                            self.exchanges += 1
                         await asyncio.sleep(half)
                     writer.write(data)
                     await writer.drain()
-            except (ConnectionError, asyncio.CancelledError):
+            except ConnectionError:
                 pass
             finally:
                 if not writer.is_closing():
@@ -106,3 +89,20 @@ class LatencyProxy:
             pump(client_reader, up_writer, "request"),
             pump(up_reader, client_writer, "response"),
         )
+
+    server = await asyncio.start_server(connection, "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.latency_proxy", description=__doc__)
+    parser.add_argument("upstream", help="e.g. http://127.0.0.1:4566")
+    parser.add_argument("rtt_ms", type=float, nargs="?", default=DEFAULT_RTT_MS)
+    args = parser.parse_args(argv)
+    asyncio.run(_serve(args.upstream, args.rtt_ms))
+
+
+if __name__ == "__main__":
+    main()
