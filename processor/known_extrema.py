@@ -7,6 +7,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from processor.aggregates import MAX, MIN
 from processor.pipeline import AggregateKey, Prepared
 
 
@@ -63,6 +64,20 @@ class KnownExtrema:
             return False
         self._bounds.move_to_end(minute)
         return known.minimum <= batch.minimum and batch.maximum <= known.maximum
+
+    def improving(self, minute: Hashable, batch: Extrema) -> dict[str, Decimal]:
+        """The batch's extremes that may still improve the stored ones (min/max): those
+        not already known to be beaten (empty when `covers`)."""
+        known = self._bounds.get(minute)
+        if known is None:
+            return {MIN: batch.minimum, MAX: batch.maximum}
+        self._bounds.move_to_end(minute)
+        wanted = {}
+        if batch.minimum < known.minimum:
+            wanted[MIN] = batch.minimum
+        if batch.maximum > known.maximum:
+            wanted[MAX] = batch.maximum
+        return wanted
 
     def learn(self, minute: Hashable, *, minimum: Decimal | None, maximum: Decimal | None) -> None:
         """Record that the stored minimum is at most `minimum` and the maximum at least `maximum`.

@@ -416,9 +416,11 @@ def _write_extrema(
         if prepared.extreme is not None:
             members.setdefault(prepared.extreme[0], []).append(prepared)
     for key, bounds in sorted(batch_extrema(settled).items()):
-        if known.covers(key, bounds):
+        # Only what this container does not already know to be beaten: one attribute, one
+        # unconditional-looking request instead of a failed pair and a retry.
+        wanted = known.improving(key, bounds)
+        if not wanted:
             continue
-        wanted = {agg.MIN: bounds.minimum, agg.MAX: bounds.maximum}
         ok = _update_extrema(client, target, policy, result, key, wanted, known)
         if not ok:
             failed = {id(p) for p in members[key]}

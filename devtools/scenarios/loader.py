@@ -46,7 +46,7 @@ _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 @cache
 def schema() -> dict[str, Any]:
     """The format's JSON Schema: `devtools/scenarios/schema.json` (package data) with the event
-    types and reasons filled in from the event model, so a new type is known at once."""
+    types and reasons (re)filled from the event model, so a type registered later is known."""
     text = resources.files("devtools.scenarios").joinpath("schema.json").read_text("utf-8")
     document = cast(dict[str, Any], json.loads(text))
     number = {"$ref": "#/$defs/number"}
@@ -60,6 +60,13 @@ def schema() -> dict[str, Any]:
 
 
 registry.on_change(schema.cache_clear)
+
+
+def render_schema() -> str:
+    """The schema as shipped in schema.json (for editors): regenerate the file with
+    `python -m devtools.scenarios.loader > devtools/scenarios/schema.json`; a test keeps the
+    file equal to this."""
+    return json.dumps(schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 def load(path: str | Path) -> Scenario:
@@ -478,3 +485,7 @@ def oversize_payload(size: int) -> bytes:
     tail = b'"}'
     filler = max(0, size - len(head) - len(tail))
     return head + b"x" * filler + tail
+
+
+if __name__ == "__main__":
+    print(render_schema(), end="")
