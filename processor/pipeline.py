@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from processor import model
 from processor.aggregates import COUNT, SUM, bucket_attribute, metric_key
 from processor.model.registry import EVENTS_FAMILY
+from processor.model.spec import Family
 from processor.types import (
     AttributeValue,
     FieldValue,
@@ -160,7 +161,7 @@ def result_item(
 
 
 def contributions(
-    event: ValidEvent, derived: Mapping[str, FieldValue]
+    event: ValidEvent, derived: Mapping[str, FieldValue], family: Family | None = None
 ) -> tuple[list[Contribution], tuple[AggregateKey, Decimal] | None]:
     """Every (item, attribute, amount) one event adds, as its type's family declares, and the
     (item, value) whose min/max it may move."""
@@ -168,8 +169,9 @@ def contributions(
     out: list[Contribution] = [
         ((f"{_EVENTS}#{event.event_type}#{event.device_type}", minute), COUNT, _ONE)
     ]
-    declared = model.get(event.event_type)
-    family = declared.family if declared is not None else None
+    if family is None:
+        declared = model.get(event.event_type)
+        family = declared.family if declared is not None else None
     if family is None:
         return out, None
     fields = event.fields
@@ -201,20 +203,14 @@ def prepare_record(ref: RecordRef, *, ttl_days: int) -> Outcome:
         return Poison(ref, validated)
     if not validated.event_id:
         # The UUIDv5 costs more than the rest of validation: derive it only when needed.
-        validated = validated._replace(
-            event_id=derived_event_id(ref.shard_id, ref.sequence_number)
-        )
+        validated = validated._replace(event_id=derived_event_id(ref.shard_id, ref.sequence_number))
     declared = model.get(validated.event_type)
-    derived = declared.derive(validated.fields) if declared is not None else {}
-    adds, extreme = contributions(validated, derived)
-    return Prepared(
-        ref=ref,
-        event=validated,
-        derived=derived,
-        item=result_item(validated, derived, ref=ref, ttl_days=ttl_days),
-        contributions=tuple(adds),
-        extreme=extreme,
-    )
+    if declared is None:  # unregistered since validation: not storable now
+        return Poison(ref, Rejection(Reason.UNKNOWN_TYPE, f"unknown eventType {validated[1]!r}"))
+    derived = declared.derive(validated.fields)
+    adds, extreme = contributions(validated, derived, declared.family)
+    item = result_item(validated, derived, ref=ref, ttl_days=ttl_days)
+    return Prepared(ref, validated, derived, item, tuple(adds), extreme)
 
 
 def prepare_records(records: Iterable[Mapping[str, Any]], *, ttl_days: int) -> list[Outcome]:

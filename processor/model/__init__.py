@@ -27,11 +27,11 @@ for _declared in (PAGE_VIEW, PURCHASE, USER_SIGNUP, CLICK, ERROR):
 __all__ = [
     "CLICK",
     "ERROR",
+    "EVENTS_FAMILY",
+    "MAX_EVENT_BYTES",
     "PAGE_VIEW",
     "PURCHASE",
     "USER_SIGNUP",
-    "EVENTS_FAMILY",
-    "MAX_EVENT_BYTES",
     "EventType",
     "Family",
     "Field",

@@ -202,7 +202,6 @@ class Currency:
 Rule = Text | Number | Boolean | Currency
 
 
-
 def _looks_canonical(text: str) -> bool:
     """format_timestamp()'s own shape, `2024-01-01T12:00:00.000Z` (string positions: cheaper
     than a regex; fromisoformat then checks the digits and the date)."""
