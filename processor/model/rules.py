@@ -94,14 +94,6 @@ class Text:
             raise _invalid(f"{name} {value!r} is not one of: {', '.join(self.choices)}")
         return value
 
-    def json_schema(self) -> dict[str, Any]:
-        if self.choices:
-            return {"enum": list(self.choices)}
-        schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": self.max_length}
-        if self.identifier:
-            schema["pattern"] = _IDENTIFIER
-        return schema
-
 
 @dataclass(frozen=True)
 class Number:
@@ -159,10 +151,6 @@ class Number:
         # Plain notation: an exponent such as 1E-3 would leak into stored items.
         return Decimal(f"{whole}.{fraction}")
 
-    def json_schema(self) -> dict[str, Any]:
-        kind = "integer" if self.integral_only else "number"
-        return {"type": kind, "minimum": self.minimum, "maximum": self.maximum}
-
 
 @dataclass(frozen=True)
 class Boolean:
@@ -175,9 +163,6 @@ class Boolean:
         if not isinstance(value, bool):
             raise _invalid(f"{name} must be true or false, got {type_name(value)}")
         return value
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"type": "boolean"}
 
 
 @dataclass(frozen=True)
@@ -194,9 +179,6 @@ class Currency:
             hint = " (codes are upper case)" if value.upper() in ISO_4217_CODES else ""
             raise _invalid(f"{name} {value[:16]!r} is not an ISO 4217 code{hint}")
         return value
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"type": "string", "pattern": "^[A-Z]{3}$"}
 
 
 Rule = Text | Number | Boolean | Currency
