@@ -183,7 +183,8 @@ def contributions(
         out.append((key, SUM, _decimal(fields[summed] if summed in fields else derived[summed])))
     extreme = None
     if family.histogram is not None:
-        measured = _decimal(fields[family.histogram])
+        kept = family.histogram
+        measured = _decimal(fields[kept] if kept in fields else derived[kept])
         out.append((key, bucket_attribute(measured), _ONE))
         extreme = (key, measured)
     return out, extreme
@@ -206,7 +207,9 @@ def prepare_record(ref: RecordRef, *, ttl_days: int) -> Outcome:
         validated = validated._replace(event_id=derived_event_id(ref.shard_id, ref.sequence_number))
     declared = model.get(validated.event_type)
     if declared is None:  # unregistered since validation: not storable now
-        return Poison(ref, Rejection(Reason.UNKNOWN_TYPE, f"unknown eventType {validated[1]!r}"))
+        return Poison(
+            ref, Rejection(Reason.UNKNOWN_TYPE, f"unknown eventType {validated.event_type!r}")
+        )
     derived = declared.derive(validated.fields)
     adds, extreme = contributions(validated, derived, declared.family)
     item = result_item(validated, derived, ref=ref, ttl_days=ttl_days)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from processor import model
 from processor.types import Reason
@@ -19,14 +19,7 @@ def event_types() -> tuple[str, ...]:
 
 
 StepKind = Literal["events", "generate", "burst", "malformed", "duplicate", "pause"]
-STEP_KINDS: tuple[StepKind, ...] = (
-    "events",
-    "generate",
-    "burst",
-    "malformed",
-    "duplicate",
-    "pause",
-)
+STEP_KINDS: tuple[StepKind, ...] = get_args(StepKind)
 
 
 @dataclass(frozen=True)
