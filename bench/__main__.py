@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
+import os
 import sys
 import time
 
@@ -29,7 +31,20 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME",
         help="benchmarks to run (default: all)",
     )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="after the tables, print each benchmark's headline figures as one JSON object",
+    )
+    parser.add_argument(
+        "--rtt-ms",
+        type=float,
+        default=None,
+        help="round trip the latency proxy adds per AWS request (default 5 ms)",
+    )
     args = parser.parse_args(argv)
+    if args.rtt_ms is not None:
+        os.environ["BENCH_RTT_MS"] = str(args.rtt_ms)
     known = {name for name, _ in BENCHMARKS}
     unknown = sorted(set(args.names) - known)
     if unknown:
@@ -51,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"[yellow]skipped: {module_name} is not present")
             continue
         try:
-            module.run(console)
+            figures = module.run(console)
+            if args.json and isinstance(figures, dict):
+                print(json.dumps({"benchmark": name, **figures}, sort_keys=True))
         except Exception as exc:  # one broken benchmark must not hide the others
             failures += 1
             console.print(f"[red]{name} failed: {type(exc).__name__}: {exc}")

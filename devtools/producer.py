@@ -1,4 +1,4 @@
-"""Put events on the stream: PutRecords batches within AWS limits, failed entries retried."""
+"""The one producer: PutRecords batches within AWS limits, one retry rule, one error class."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from devtools.errors import EventInputError, ProducerError
 from devtools.json_depth import MAX_DEPTH, too_deep
 from devtools.partition_key import problem as partition_key_problem
+from processor.retry import is_transient
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
@@ -143,6 +144,58 @@ def split_response(
     return succeeded, failed, errors
 
 
+def put_batch(
+    kinesis: KinesisClient,
+    stream_name: str,
+    records: Sequence[OutgoingRecord],
+    indexes: Sequence[int],
+    *,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[list[PutResult], int, int]:
+    """The one PutRecords path: put `records[i]` for each index (one request's worth), and
+    again, with backoff, the entries PutRecords refused and requests that failed transiently.
+
+    Returns (results, requests made, entries retried). Raises ProducerError when the stream is
+    missing, a request is refused for good, or entries still fail after `max_attempts`.
+    Order inside a shard is only guaranteed for records that succeed on the first attempt, as
+    with any Kinesis producer that retries.
+    """
+    pending = list(indexes)
+    results: list[PutResult] = []
+    requests = 0
+    retried = 0
+    for attempt in range(1, max_attempts + 1):
+        entries: list[PutRecordsRequestEntryTypeDef] = [
+            {"Data": records[i].data, "PartitionKey": records[i].partition_key} for i in pending
+        ]
+        try:
+            response = kinesis.put_records(StreamName=stream_name, Records=entries)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                raise ProducerError(
+                    f"stream {stream_name!r} does not exist; run `devtools deploy` first"
+                ) from exc
+            if not is_transient(exc) or attempt == max_attempts:
+                raise ProducerError(f"PutRecords failed after {attempt} attempts: {exc}") from exc
+            sleep(backoff_seconds(attempt))
+            continue
+        requests += 1
+        succeeded, failed, errors = split_response(pending, response["Records"], attempt)
+        results += succeeded
+        if not failed:
+            return results, requests, retried
+        if attempt == max_attempts:
+            raise ProducerError(
+                f"{len(failed)} of {len(records)} records still failed after {attempt} "
+                f"attempts (last error {errors[-1]})"
+            )
+        retried += len(failed)
+        sleep(backoff_seconds(attempt))
+        pending = failed
+    return results, requests, retried
+
+
 def put_records(
     kinesis: KinesisClient,
     stream_name: str,
@@ -151,44 +204,18 @@ def put_records(
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     sleep: Callable[[float], None] = time.sleep,
 ) -> PutSummary:
-    """Put every record; entries PutRecords reports as failed are retried with backoff.
-
-    Raises ProducerError when some entries still fail after `max_attempts`.
-    """
+    """Put every record in requests within the API's limits (see put_batch for retries)."""
     began = time.monotonic()
     results: dict[int, PutResult] = {}
     requests = 0
     retried = 0
     for batch in batches(records):
-        pending = batch
-        attempt = 0
-        while pending:
-            attempt += 1
-            entries: list[PutRecordsRequestEntryTypeDef] = [
-                {"Data": records[i].data, "PartitionKey": records[i].partition_key} for i in pending
-            ]
-            try:
-                response = kinesis.put_records(StreamName=stream_name, Records=entries)
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-                    raise ProducerError(
-                        f"stream {stream_name!r} does not exist; run `devtools deploy` first"
-                    ) from exc
-                raise
-            requests += 1
-            succeeded, failed, errors = split_response(pending, response["Records"], attempt)
-            for result in succeeded:
-                results[result.index] = result
-            if failed and attempt >= max_attempts:
-                raise ProducerError(
-                    f"{len(failed)} of {len(records)} records still failed after {attempt} "
-                    f"attempts (last error {errors[-1]})"
-                )
-            if failed:
-                retried += len(failed)
-                # exponential backoff like the AWS SDKs, capped
-                sleep(backoff_seconds(attempt))
-            pending = failed
+        done, made, again = put_batch(
+            kinesis, stream_name, records, batch, max_attempts=max_attempts, sleep=sleep
+        )
+        results.update((result.index, result) for result in done)
+        requests += made
+        retried += again
     return PutSummary(
         results=tuple(results[i] for i in range(len(records))),
         requests=requests,

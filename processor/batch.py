@@ -8,14 +8,12 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from processor.exceptions import MalformedEventError
 from processor.known_extrema import KnownExtrema
 from processor.pipeline import Poison, Prepared, prepare_records
 from processor.quarantine import quarantine_record
-from processor.reasons import Reason, Rejection
 from processor.retry import RetryPolicy
 from processor.store import StoreTarget, store_events
-from processor.types import PartialBatchResponse
+from processor.types import MalformedEventError, PartialBatchResponse, Reason, Rejection
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

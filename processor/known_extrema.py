@@ -1,11 +1,43 @@
-"""What this container already knows of the stored per-minute load-time min/max."""
+"""Per-minute min/max of a batch, and what this container already knows of the stored ones."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
-from processor.folding import Extrema
+from processor.aggregates import MAX, MIN
+from processor.pipeline import AggregateKey, Prepared
+
+
+@dataclass
+class Extrema:
+    """Smallest and largest value seen for one aggregates item (one minute)."""
+
+    minimum: Decimal
+    maximum: Decimal
+
+    def add(self, value: Decimal) -> None:
+        self.minimum = min(self.minimum, value)
+        self.maximum = max(self.maximum, value)
+
+
+def batch_extrema(events: Iterable[Prepared]) -> dict[AggregateKey, Extrema]:
+    """The min/max per aggregates item (metricKey, minute) of the events that carry one (not
+    additive: written separately, with conditional updates)."""
+    extrema: dict[AggregateKey, Extrema] = {}
+    for prepared in events:
+        if prepared.extreme is None:
+            continue
+        key, value = prepared.extreme
+        current = extrema.get(key)
+        if current is None:
+            extrema[key] = Extrema(value, value)
+        else:
+            current.add(value)
+    return extrema
+
 
 # Minutes remembered per warm container; batches rarely span more than a few, and a forgotten
 # minute only costs one conditional update the next time it is seen.
@@ -23,9 +55,9 @@ class KnownExtrema:
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self._capacity = capacity
-        self._bounds: OrderedDict[str, Extrema] = OrderedDict()
+        self._bounds: OrderedDict[Hashable, Extrema] = OrderedDict()
 
-    def covers(self, minute: str, batch: Extrema) -> bool:
+    def covers(self, minute: Hashable, batch: Extrema) -> bool:
         """True when the stored extremes of `minute` are known to be at least as extreme."""
         known = self._bounds.get(minute)
         if known is None:
@@ -33,7 +65,21 @@ class KnownExtrema:
         self._bounds.move_to_end(minute)
         return known.minimum <= batch.minimum and batch.maximum <= known.maximum
 
-    def learn(self, minute: str, *, minimum: Decimal | None, maximum: Decimal | None) -> None:
+    def improving(self, minute: Hashable, batch: Extrema) -> dict[str, Decimal]:
+        """The batch's extremes that may still improve the stored ones (min/max): those
+        not already known to be beaten (empty when `covers`)."""
+        known = self._bounds.get(minute)
+        if known is None:
+            return {MIN: batch.minimum, MAX: batch.maximum}
+        self._bounds.move_to_end(minute)
+        wanted = {}
+        if batch.minimum < known.minimum:
+            wanted[MIN] = batch.minimum
+        if batch.maximum > known.maximum:
+            wanted[MAX] = batch.maximum
+        return wanted
+
+    def learn(self, minute: Hashable, *, minimum: Decimal | None, maximum: Decimal | None) -> None:
         """Record that the stored minimum is at most `minimum` and the maximum at least `maximum`.
 
         Only a learnt pair makes `covers` answer yes; half a pair is kept until the other half

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable
-from decimal import Decimal
 
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
     AmazonCloudWatchEMFProvider,
 )
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.types import CloudWatchEMFOutput
 
+from processor import model
 from processor.batch import BatchOutcome
 
 NAMESPACE = "RealTimeAnalytics"
@@ -64,25 +64,20 @@ def build_metric_documents(
                 [("EventsProcessed", "Count", [count])],
             )
         )
-    amounts: dict[str, list[float]] = {}
-    load_times: list[float] = []
+    # Per-event metrics as each type declares them: values grouped by dimension set.
+    values: dict[tuple[str, str, tuple[tuple[str, str], ...]], list[float]] = {}
     for prepared in outcome.stored:
-        fields = prepared.event.fields
-        if prepared.event.event_type == "purchase":
-            amount = fields["amount"]
-            assert isinstance(amount, int | Decimal)
-            amounts.setdefault(str(fields["currency"]), []).append(float(amount))
-        elif prepared.event.event_type == "page_view":
-            load_time = fields["loadTime"]
-            assert isinstance(load_time, int | Decimal)
-            load_times.append(float(load_time))
-    for currency, values in sorted(amounts.items()):
-        for chunk in _chunks(values):
-            documents.append(
-                _document(provider, {"Currency": currency}, [("PurchaseAmount", "None", chunk)])
-            )
-    for chunk in _chunks(load_times):
-        documents.append(_document(provider, {}, [("PageLoadTime", "Milliseconds", chunk)]))
+        declared = model.get(prepared.event.event_type)
+        fields = {**prepared.event.fields, **prepared.derived} if declared else {}
+        for metric in declared.metrics if declared is not None else ():
+            if metric.value not in fields:
+                continue
+            dimensions = tuple((name, str(fields[source])) for name, source in metric.dimensions)
+            group = values.setdefault((metric.name, metric.unit, dimensions), [])
+            group.append(float(fields[metric.value]))
+    for (name, unit, dimensions), numbers in sorted(values.items()):
+        for chunk in _chunks(numbers):
+            documents.append(_document(provider, dict(dimensions), [(name, unit, chunk)]))
     for reason, count in sorted(outcome.quarantined_by_reason.items()):
         documents.append(
             _document(provider, {"Reason": reason}, [("Quarantined", "Count", [count])])
@@ -111,7 +106,7 @@ def send_custom_metrics(
     """Emit the batch's metrics as EMF lines through `emit` (stdout in Lambda); return them.
 
     CloudWatch turns these log lines into metrics asynchronously: no PutMetricData on the hot
-    path. Adding an event type's metric means adding it to build_metric_documents.
+    path. An event type's own metrics are declared with it (processor.model).
     """
     documents = build_metric_documents(outcome, namespace=namespace)
     for document in documents:

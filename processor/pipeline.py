@@ -2,27 +2,39 @@
 
 from __future__ import annotations
 
+import binascii
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
 
-from processor.analytics import process_analytics_data
-from processor.decoding import decode_payload, record_ref
-from processor.events import FieldValue, RecordRef, ValidEvent
-from processor.folding import AggregateKey, aggregate_contributions, load_time_of
-from processor.items import result_item
-from processor.reasons import Rejection
-from processor.types import Item
-from processor.validation import validate_event_data
+from processor import model
+from processor.aggregates import COUNT, SUM, bucket_attribute, metric_key
+from processor.index_keys import TYPE_SHARD_ATTRIBUTE, type_shard_key
+from processor.model.registry import EVENTS_FAMILY
+from processor.model.spec import Family
+from processor.types import (
+    AttributeValue,
+    FieldValue,
+    Item,
+    MalformedEventError,
+    Reason,
+    RecordRef,
+    Rejection,
+    ValidEvent,
+)
 
 # Fixed namespace: the derived eventId of a stream position must never change between releases.
 EVENT_ID_NAMESPACE = uuid.UUID("6f1c8a52-3d4e-4f0a-9a7b-2c5d8e1f0b34")
+# base64 of MAX_EVENT_BYTES bytes: anything longer cannot decode to an acceptable payload.
+_MAX_BASE64_CHARS = 4 * ((model.MAX_EVENT_BYTES + 2) // 3)
+_ONE = Decimal(1)
+_EVENTS = EVENTS_FAMILY.name
 
-
-def derived_event_id(shard_id: str, sequence_number: str) -> str:
-    """eventId for events without one: UUIDv5 of `<shardId>:<sequenceNumber>`."""
-    return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{shard_id}:{sequence_number}"))
+AggregateKey = tuple[str, str]  # (metricKey, minute)
+Contribution = tuple[AggregateKey, str, Decimal]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,15 +45,16 @@ class Poison:
     rejection: Rejection
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
+class Prepared(NamedTuple):
     """A valid event with everything needed to store it: item, key, aggregate contributions."""
 
     ref: RecordRef
     event: ValidEvent
     derived: dict[str, FieldValue]
     item: Item
-    contributions: tuple[tuple[AggregateKey, str, Any], ...]
+    contributions: tuple[Contribution, ...]
+    # (aggregates item, value) whose per-minute min/max this event may move; None if none.
+    extreme: tuple[AggregateKey, Decimal] | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -56,42 +69,157 @@ class Prepared:
 Outcome = Poison | Prepared
 
 
+def derived_event_id(shard_id: str, sequence_number: str) -> str:
+    """eventId for events without one: UUIDv5 of `<shardId>:<sequenceNumber>`."""
+    return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{shard_id}:{sequence_number}"))
+
+
+def record_ref(record: Mapping[str, Any]) -> RecordRef:
+    """The stream position and payload of one Kinesis event record (raises if malformed)."""
+    try:
+        kinesis = record["kinesis"]
+        sequence_number = kinesis["sequenceNumber"]
+        data = kinesis["data"]
+        partition_key = str(kinesis.get("partitionKey", ""))
+        arrival = float(kinesis.get("approximateArrivalTimestamp", 0.0))
+        event_id = str(record.get("eventID", ""))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedEventError(f"not a Kinesis event record: {exc!r}") from exc
+    if not isinstance(sequence_number, str) or not isinstance(data, str):
+        raise MalformedEventError("kinesis.sequenceNumber and kinesis.data must be strings")
+    # eventID is "<shardId>:<sequenceNumber>" in Lambda's Kinesis events.
+    shard_id = event_id.rpartition(":")[0] or "unknown-shard"
+    return RecordRef(
+        shard_id=shard_id,
+        sequence_number=sequence_number,
+        partition_key=partition_key,
+        arrival=datetime.fromtimestamp(arrival, tz=UTC),
+        data_base64=data,
+    )
+
+
+def decode_base64(data_base64: str) -> bytes | Rejection:
+    """The record's bytes, or why they are not a payload at all."""
+    if len(data_base64) > _MAX_BASE64_CHARS:
+        return Rejection(
+            Reason.OVERSIZE, f"payload is larger than the {model.MAX_EVENT_BYTES}-byte limit"
+        )
+    try:
+        # strict_mode: only the base64 alphabet with correct padding, checked in C (b64decode's
+        # validate=True runs a regex first).
+        return binascii.a2b_base64(data_base64, strict_mode=True)
+    except (binascii.Error, ValueError) as exc:
+        return Rejection(Reason.NOT_BASE64, f"data is not valid base64: {exc}")
+
+
+def attribute(value: FieldValue) -> AttributeValue:
+    """One field value as a DynamoDB attribute value."""
+    kind = type(value)
+    if kind is str:
+        return {"S": value}
+    if kind is bool:
+        return {"BOOL": value}
+    if kind is int:
+        return {"N": str(value)}
+    if isinstance(value, Decimal):
+        return {"N": format(value, "f")}
+    raise TypeError(f"not a validated field value: {value!r}")
+
+
+def expires_at(arrival: datetime, ttl_days: int) -> int:
+    """TTL epoch seconds: `ttl_days` after the record reached the stream (stable on redelivery)."""
+    return int(arrival.timestamp()) + ttl_days * 86_400
+
+
+def result_item(
+    event: ValidEvent, derived: Mapping[str, FieldValue], *, ref: RecordRef, ttl_days: int
+) -> Item:
+    """The results item: keys, common fields, stream position, type and derived fields, TTL."""
+    item: Item = {
+        "eventId": {"S": event.event_id},
+        "timestamp": {"S": event.timestamp},
+        "eventType": {"S": event.event_type},
+        # The byEventType index's write-sharded partition key (processor/index_keys.py).
+        TYPE_SHARD_ATTRIBUTE: {"S": type_shard_key(event.event_type, event.event_id)},
+        "userId": {"S": event.user_id},
+        "deviceType": {"S": event.device_type},
+        "minute": {"S": event.minute},
+        "expiresAt": {"N": str(int(ref.arrival.timestamp()) + ttl_days * 86_400)},
+        # Where the event was read: lets tools find the stream record behind an item.
+        "shardId": {"S": ref.shard_id},
+        "sequenceNumber": {"S": ref.sequence_number},
+    }
+    if event.session_id is not None:
+        item["sessionId"] = {"S": event.session_id}
+    for values in (event.fields, derived):
+        for name, value in values.items():
+            kind = value.__class__
+            if kind is str:
+                item[name] = {"S": value}
+            elif kind is int:
+                item[name] = {"N": str(value)}
+            else:
+                item[name] = attribute(value)
+    return item
+
+
+def contributions(
+    event: ValidEvent, derived: Mapping[str, FieldValue], family: Family | None = None
+) -> tuple[list[Contribution], tuple[AggregateKey, Decimal] | None]:
+    """Every (item, attribute, amount) one event adds, as its type's family declares, and the
+    (item, value) whose min/max it may move."""
+    minute = event.minute
+    out: list[Contribution] = [
+        ((f"{_EVENTS}#{event.event_type}#{event.device_type}", minute), COUNT, _ONE)
+    ]
+    if family is None:
+        declared = model.get(event.event_type)
+        family = declared.family if declared is not None else None
+    if family is None:
+        return out, None
+    fields = event.fields
+    dimensions = [str(fields[d] if d in fields else derived[d]) for d in family.dimensions]
+    key = (metric_key(family.name, *dimensions), minute)
+    out.append((key, COUNT, _ONE))
+    if family.sums is not None:
+        summed = family.sums
+        out.append((key, SUM, _decimal(fields[summed] if summed in fields else derived[summed])))
+    extreme = None
+    if family.histogram is not None:
+        kept = family.histogram
+        measured = _decimal(fields[kept] if kept in fields else derived[kept])
+        out.append((key, bucket_attribute(measured), _ONE))
+        extreme = (key, measured)
+    return out, extreme
+
+
+def _decimal(value: FieldValue) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(value)
+
+
 def prepare_record(ref: RecordRef, *, ttl_days: int) -> Outcome:
     """Decode, validate and analyse one record; never raises for any payload."""
-    document = decode_payload(ref.data_base64)
-    if isinstance(document, Rejection):
-        return Poison(ref, document)
-    # The UUIDv5 costs more than the rest of validation: derive it only when it is needed.
-    needs_id = document.get("eventId") is None
-    validated = validate_event_data(
-        document,
-        default_event_id=derived_event_id(ref.shard_id, ref.sequence_number) if needs_id else "",
-        arrival=ref.arrival,
-    )
+    data = decode_base64(ref.data_base64)
+    if isinstance(data, Rejection):
+        return Poison(ref, data)
+    validated = model.validate_record(data, arrival=ref.arrival)
     if isinstance(validated, Rejection):
         return Poison(ref, validated)
-    derived = process_analytics_data(validated)
-    item = result_item(
-        validated,
-        derived,
-        arrival=ref.arrival,
-        ttl_days=ttl_days,
-        shard_id=ref.shard_id,
-        sequence_number=ref.sequence_number,
-    )
-    return Prepared(
-        ref=ref,
-        event=validated,
-        derived=derived,
-        item=item,
-        contributions=tuple(aggregate_contributions(validated, derived)),
-    )
+    if not validated.event_id:
+        # The UUIDv5 costs more than the rest of validation: derive it only when needed.
+        validated = validated._replace(event_id=derived_event_id(ref.shard_id, ref.sequence_number))
+    declared = model.get(validated.event_type)
+    if declared is None:  # unregistered since validation: not storable now
+        return Poison(
+            ref, Rejection(Reason.UNKNOWN_TYPE, f"unknown eventType {validated.event_type!r}")
+        )
+    derived = declared.derive(validated.fields)
+    adds, extreme = contributions(validated, derived, declared.family)
+    item = result_item(validated, derived, ref=ref, ttl_days=ttl_days)
+    return Prepared(ref, validated, derived, item, tuple(adds), extreme)
 
 
 def prepare_records(records: Iterable[Mapping[str, Any]], *, ttl_days: int) -> list[Outcome]:
     """The pure path for a batch, in stream order. A malformed envelope raises
     MalformedEventError (a wiring bug, not a poison record)."""
     return [prepare_record(record_ref(record), ttl_days=ttl_days) for record in records]
-
-
-__all__ = ["Outcome", "Poison", "Prepared", "derived_event_id", "load_time_of", "prepare_records"]

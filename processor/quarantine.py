@@ -8,11 +8,9 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from processor.events import RecordRef
-from processor.reasons import Rejection
+from processor.model.rules import format_timestamp
 from processor.retry import RetryPolicy, is_transient
-from processor.types import QuarantineDocument
-from processor.validation import format_timestamp
+from processor.types import QuarantineDocument, RecordRef, Rejection
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

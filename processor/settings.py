@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from processor.exceptions import SettingsError
+from processor.types import SettingsError
 
 DEFAULT_TTL_DAYS = 30
 MAX_TTL_DAYS = 3650

@@ -1,4 +1,4 @@
-"""Exactly-once storage: per chunk one TransactWriteItems of conditional puts + coalesced ADDs."""
+"""Exactly-once storage: chunks of events, one TransactWriteItems each, lanes written at once."""
 
 from __future__ import annotations
 
@@ -13,11 +13,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from processor import aggregates as agg
-from processor.chunking import Chunk, Lane, plan_lanes
-from processor.folding import AggregateKey, load_time_of, minute_extrema
-from processor.known_extrema import KnownExtrema
-from processor.lane_turns import LaneTurns, watch_requests_leaving
-from processor.pipeline import Prepared
+from processor.known_extrema import KnownExtrema, batch_extrema
+from processor.pipeline import AggregateKey, Prepared
 from processor.retry import TRANSIENT_CANCELLATION_CODES, RetryPolicy, error_code, is_transient
 
 if TYPE_CHECKING:
@@ -26,6 +23,138 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _NOT_STORED_YET = "attribute_not_exists(eventId)"
+
+# DynamoDB: at most 100 actions and 4 MB per transaction. Events are capped at 32 KiB each, so
+# the byte budget only binds for unusually large events.
+MAX_ACTIONS = 100
+MAX_CHUNK_BYTES = 3_000_000
+_ITEM_OVERHEAD_BYTES = 512
+
+Chunk = list[Prepared]  # one TransactWriteItems: a put per event + an update per aggregates item
+Lane = list[Chunk]  # chunks written one after another
+
+
+def chunk_bytes(prepared: Prepared) -> int:
+    """What one event adds to a transaction's size, with room for its keys and updates."""
+    return len(prepared.ref.data_base64) + _ITEM_OVERHEAD_BYTES
+
+
+def _affinity(prepared: Prepared) -> tuple[AggregateKey, ...]:
+    return tuple(sorted(prepared.aggregate_keys))
+
+
+def plan_chunks(events: Sequence[Prepared]) -> list[Chunk]:
+    """Greedy chunks with puts + distinct aggregate updates <= 100 actions.
+
+    Events that touch the same aggregates items are packed together (stream order among them):
+    fewer Update actions per transaction, so fewer write units and less work per request.
+    Exactly-once does not depend on the order; after a failure the mapping redelivers from the
+    lowest failed record and anything already stored is recognised as a duplicate.
+    """
+    chunks: list[Chunk] = []
+    current: Chunk = []
+    keys: set[AggregateKey] = set()
+    size = 0
+    for prepared in sorted(events, key=_affinity):
+        new_keys = prepared.aggregate_keys - keys
+        actions = len(current) + 1 + len(keys) + len(new_keys)
+        if current and (actions > MAX_ACTIONS or size + chunk_bytes(prepared) > MAX_CHUNK_BYTES):
+            chunks.append(current)
+            current, keys, size = [], set(), 0
+            new_keys = prepared.aggregate_keys
+        current.append(prepared)
+        keys |= new_keys
+        size += chunk_bytes(prepared)
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+@dataclass
+class _Group:
+    """Events linked by shared aggregates items (directly or through each other)."""
+
+    events: list[Prepared] = field(default_factory=list)
+    keys: set[AggregateKey] = field(default_factory=set)
+    size: int = 0
+
+    @property
+    def actions(self) -> int:
+        return len(self.events) + len(self.keys)
+
+    def take(self, other: _Group) -> None:
+        self.events += other.events
+        self.keys |= other.keys
+        self.size += other.size
+
+    def fits(self, other: _Group) -> bool:
+        return (
+            self.actions + other.actions <= MAX_ACTIONS
+            and self.size + other.size <= MAX_CHUNK_BYTES
+        )
+
+
+def _connected_groups(events: Sequence[Prepared]) -> list[_Group]:
+    """Union-find over aggregates items: two events sharing one are in the same group."""
+    parent = list(range(len(events)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    owner: dict[AggregateKey, int] = {}
+    keys_of = [prepared.aggregate_keys for prepared in events]
+    for index, keys in enumerate(keys_of):
+        for key in keys:
+            first = owner.setdefault(key, index)
+            a, b = root(index), root(first)
+            if a != b:
+                parent[max(a, b)] = min(a, b)  # the earliest event stays the root
+    groups: dict[int, _Group] = {}
+    for index, prepared in enumerate(events):
+        group = groups.setdefault(root(index), _Group())
+        group.events.append(prepared)
+        group.keys |= keys_of[index]
+        group.size += chunk_bytes(prepared)
+    return list(groups.values())
+
+
+def plan_lanes(events: Sequence[Prepared]) -> list[Lane]:
+    """Chunks of at most 100 actions, grouped in lanes that share no aggregates item.
+
+    Transactions that update the same item at the same time cancel each other in DynamoDB
+    (TransactionConflict), so only transactions touching disjoint items may be in flight
+    together. Events linked by shared items form a group; groups that fit in one transaction
+    are packed into as few chunks as the action count allows, each its own lane, balanced so
+    that the second request is ready by the time the first is done. A group too big for one
+    transaction gets a lane of its own, chunked by plan_chunks and written in order.
+
+    Lanes come smallest first: the first request reaches the table sooner, and its processing
+    covers the building of the others. Each event is in exactly one chunk, in stream order
+    within its chunk, and each aggregates item is updated by exactly one lane.
+    """
+    position = {id(prepared): index for index, prepared in enumerate(events)}
+    lanes: list[Lane] = []
+    packable: list[_Group] = []
+    for group in _connected_groups(events):
+        if group.actions > MAX_ACTIONS or group.size > MAX_CHUNK_BYTES:
+            lanes.append(plan_chunks(group.events))
+        else:
+            packable.append(group)
+    total_actions = sum(group.actions for group in packable)
+    bins = [_Group() for _ in range(-(-total_actions // MAX_ACTIONS))]
+    for group in sorted(packable, key=lambda g: g.actions, reverse=True):
+        roomy = [candidate for candidate in bins if candidate.fits(group)]
+        if roomy:
+            min(roomy, key=lambda candidate: candidate.actions).take(group)
+        else:
+            bins.append(group)
+    for packed in bins:
+        if packed.events:
+            lanes.append([sorted(packed.events, key=lambda p: position[id(p)])])
+    return sorted(lanes, key=lambda lane: sum(len(chunk) for chunk in lane))
 
 
 @dataclass(frozen=True)
@@ -155,22 +284,14 @@ def _write_lanes(
 ) -> list[StoreResult]:
     """Each lane's result, in lane order; lanes run on `workers` when there are several.
 
-    Smallest first, each lane starts when the one before has sent its request: the table
-    works on one transaction while the next is being built.
+    Lanes share no aggregates item, so their transactions never conflict: with a pool, the
+    table works on all of them at once, and a batch costs about one round trip per lane
+    length instead of one per chunk.
     """
     halt = threading.Event()  # set by the first lane that gives up
     if workers is None or len(lanes) < 2:
         return [_write_lane(client, lane, target, policy, halt) for lane in lanes]
-    watch_requests_leaving(client)
-    turns = LaneTurns(len(lanes))
-
-    def write(index: int, lane: Lane) -> StoreResult:
-        with turns.turn(index):
-            return _write_lane(client, lane, target, policy, halt)
-
-    # FIFO submission: a lane is always taken up after the one it waits for, even on a pool
-    # shared by several batches.
-    futures = [workers.submit(write, index, lane) for index, lane in enumerate(lanes)]
+    futures = [workers.submit(_write_lane, client, lane, target, policy, halt) for lane in lanes]
     wait(futures)  # all of them, even if one raised: no write outlives the invocation
     return [future.result() for future in futures]
 
@@ -283,27 +404,29 @@ def _write_extrema(
     result: StoreResult,
     known: KnownExtrema,
 ) -> None:
-    """Fold load-time min/max per minute with conditional SETs (idempotent, so duplicates are
+    """Fold min/max per aggregates item with conditional SETs (idempotent, so duplicates are
     included: a crash between the transaction and this step is repaired on redelivery).
 
-    If an update cannot be made, the page views of that minute are reported failed so the
-    mapping redelivers them; they are duplicates then, and the update is retried.
+    If an update cannot be made, the events of that item are reported failed so the mapping
+    redelivers them; they are duplicates then, and the update is retried.
     """
     settled = [*result.stored, *result.duplicates]
-    members: dict[str, list[Prepared]] = {}
+    members: dict[AggregateKey, list[Prepared]] = {}
     for prepared in settled:
-        if load_time_of(prepared.event) is not None:
-            members.setdefault(prepared.event.minute, []).append(prepared)
-    for minute, bounds in sorted(minute_extrema(p.event for p in settled).items()):
-        if known.covers(minute, bounds):
+        if prepared.extreme is not None:
+            members.setdefault(prepared.extreme[0], []).append(prepared)
+    for key, bounds in sorted(batch_extrema(settled).items()):
+        # Only what this container does not already know to be beaten: one attribute, one
+        # unconditional-looking request instead of a failed pair and a retry.
+        wanted = known.improving(key, bounds)
+        if not wanted:
             continue
-        wanted = {agg.MIN: bounds.minimum, agg.MAX: bounds.maximum}
-        ok = _update_extrema(client, target, policy, result, minute, wanted, known)
+        ok = _update_extrema(client, target, policy, result, key, wanted, known)
         if not ok:
-            failed = {id(p) for p in members[minute]}
+            failed = {id(p) for p in members[key]}
             result.stored = [p for p in result.stored if id(p) not in failed]
             result.duplicates = [p for p in result.duplicates if id(p) not in failed]
-            result.failed.extend(members[minute])
+            result.failed.extend(members[key])
 
 
 def _beats(attribute: str, value: Decimal, current: Mapping[str, Any] | None) -> bool:
@@ -318,7 +441,7 @@ def _update_extrema(
     target: StoreTarget,
     policy: RetryPolicy,
     result: StoreResult,
-    minute: str,
+    key: AggregateKey,
     wanted: dict[str, Decimal],
     known: KnownExtrema,
 ) -> bool:
@@ -340,7 +463,7 @@ def _update_extrema(
         try:
             client.update_item(
                 TableName=target.aggregates_table,
-                Key={"metricKey": {"S": agg.LOAD_TIME}, "minute": {"S": minute}},
+                Key={"metricKey": {"S": key[0]}, "minute": {"S": key[1]}},
                 UpdateExpression="SET " + ", ".join(f"#{n} = :{n}" for n in wanted),
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,
@@ -351,37 +474,37 @@ def _update_extrema(
             if error_code(exc) == "ConditionalCheckFailedException":
                 if len(wanted) == 1:
                     # the stored extreme is already at least as extreme
-                    _learn(known, minute, wanted)
+                    _learn(known, key, wanted)
                     return True
                 stored: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
                 if stored is None:  # no old image: settle the attributes one at a time
                     return all(
-                        _update_extrema(client, target, policy, result, minute, {n: v}, known)
+                        _update_extrema(client, target, policy, result, key, {n: v}, known)
                         for n, v in wanted.items()
                     )
                 still = {n: v for n, v in wanted.items() if _beats(n, v, stored.get(n))}
                 if still != wanted:
-                    _learn(known, minute, {n: v for n, v in wanted.items() if n not in still})
+                    _learn(known, key, {n: v for n, v in wanted.items() if n not in still})
                     wanted = still
                     continue
                 # Both still improve on what was read: a concurrent writer moved it; retry.
             elif not is_transient(exc):
-                logger.error("load-time extrema update failed for %s: %s", minute, exc)
+                logger.error("extrema update failed for %s: %s", key, exc)
                 return False
         except BotoCoreError as exc:
             if not is_transient(exc):
                 return False
         else:
-            _learn(known, minute, wanted)
+            _learn(known, key, wanted)
             return True
         if not policy.backoff(attempt):
-            logger.error("load-time extrema update for %s outlasted the retry budget", minute)
+            logger.error("extrema update for %s outlasted the retry budget", key)
             return False
         attempt += 1
         result.retries += 1
     return True
 
 
-def _learn(known: KnownExtrema, minute: str, settled: Mapping[str, Decimal]) -> None:
+def _learn(known: KnownExtrema, key: AggregateKey, settled: Mapping[str, Decimal]) -> None:
     """The stored extremes are now at least as extreme as `settled` (written or found)."""
-    known.learn(minute, minimum=settled.get(agg.MIN), maximum=settled.get(agg.MAX))
+    known.learn(key, minimum=settled.get(agg.MIN), maximum=settled.get(agg.MAX))

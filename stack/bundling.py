@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,18 @@ PIP_PLATFORM_ARGS = (
     "3.13",
     "--only-binary=:all:",
 )
+# Against an emulator (`devtools deploy` sets AWS_ENDPOINT_URL for the CDK app) the function
+# runs on the host's Python with the code directory first on sys.path: a compiled wheel built
+# for Lambda (msgspec for arm64/3.13) would shadow the host's own and fail to import. There,
+# dependencies are installed for the interpreter that runs the emulator instead.
+EMULATOR_ENV = "AWS_ENDPOINT_URL"
+
+
+def platform_args(env: Mapping[str, str] = os.environ) -> tuple[str, ...]:
+    """pip's target-platform arguments: Lambda's, or none (the host's) against an emulator."""
+    return () if env.get(EMULATOR_ENV) else PIP_PLATFORM_ARGS
+
+
 # SDK policy: the function runs on the SDK the python3.13 runtime ships (boto3/botocore 1.34+,
 # and their dependencies), so none of that closure is bundled - neither boto3/botocore (pulled
 # in by aws-xray-sdk) nor a newer urllib3, jmespath, dateutil or six beside the runtime's
@@ -65,10 +78,13 @@ class DependencySet:
     from_cache: bool
 
 
-def requirements_key(requirements: Path) -> str:
-    """Cache key: the requirements' content and the target platform."""
+def requirements_key(
+    requirements: Path, platform: tuple[str, ...] = PIP_PLATFORM_ARGS, python: str = ""
+) -> str:
+    """Cache key: the requirements' content and the target platform (the interpreter's
+    version when installing for the host)."""
     digest = hashlib.sha256(requirements.read_bytes())
-    digest.update("\0".join(PIP_PLATFORM_ARGS).encode())
+    digest.update("\0".join(platform or ("host", python)).encode())
     digest.update(repr(sorted(PROVIDED_BY_RUNTIME.items())).encode())
     return digest.hexdigest()[:20]
 
@@ -118,9 +134,12 @@ def ensure_dependencies(
     cache_dir: Path = DEPS_CACHE_DIR,
     *,
     python: str = sys.executable,
+    platform: tuple[str, ...] | None = None,
 ) -> DependencySet:
     """Return the installed dependencies for `requirements`, running pip only on a cache miss."""
-    target = cache_dir / requirements_key(requirements)
+    platform = platform_args() if platform is None else platform
+    host = "" if platform else f"{python}:{sys.version_info[:2]}"
+    target = cache_dir / requirements_key(requirements, platform, host)
     if (target / _COMPLETE_MARKER).exists():
         return DependencySet(target, from_cache=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -128,7 +147,7 @@ def ensure_dependencies(
     command = [
         python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
         "--no-warn-conflicts", "--no-compile", "--retries", "1", "--timeout", "15",
-        "--target", str(staging), *PIP_PLATFORM_ARGS, "-r", str(requirements),
+        "--target", str(staging), *platform, "-r", str(requirements),
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:

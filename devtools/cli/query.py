@@ -21,8 +21,8 @@ from devtools.query import (
     query_aggregates,
     query_quarantine,
 )
-from devtools.scenarios.model import EVENT_TYPES
-from processor.reasons import Reason
+from processor import model
+from processor.types import Reason
 
 
 def _outputs(settings: Settings) -> StackOutputs:
@@ -55,39 +55,59 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
 
 
+def _family(event_type: str) -> model.Family | None:
+    declared = model.get(event_type)
+    return declared.family if declared is not None else None
+
+
 def _type_columns(event_type: str) -> tuple[str, ...]:
-    return {
-        "page_view": ("load time p50 / p95 / p99 ms (n)",),
-        "purchase": ("revenue by currency (purchases)",),
-        "error": ("by errorType", "by page"),
-        "click": ("by element",),
-        "user_signup": ("by campaign",),
-    }[event_type]
+    """The columns of a type's own family, as the event model declares it."""
+    family = _family(event_type)
+    if family is None:
+        return ()
+    if family.histogram is not None:
+        return (f"{family.name} ({family.histogram}) p50 / p95 / p99 (n)",)
+    if family.sums is not None:
+        by = f" by {family.dimension_labels[0]}" if family.dimensions else ""
+        return (f"{family.name}{by} ({event_type}s)",)
+    return tuple(f"by {label}" for label in family.dimension_labels)
 
 
 def _type_cells(event_type: str, row: TypeMinute) -> tuple[str, ...]:
-    if event_type == "page_view":
+    family = _family(event_type)
+    if family is None:
+        return ()
+    if family.histogram is not None:
         if not row.load_time_count:
             return ("-",)
         return (
             f"{_ms(row.load_time_p50)} / {_ms(row.load_time_p95)} / {_ms(row.load_time_p99)} "
             f"({row.load_time_count})",
         )
-    if event_type == "purchase":
+    if family.sums is not None:
         return (
             ", ".join(
-                f"{cur} {amount:.2f} ({row.purchases.get(cur, 0)})"
-                for cur, amount in row.revenue.items()
+                f"{key} {amount:.2f} ({row.purchases.get(key, 0)})"
+                for key, amount in row.revenue.items()
             )
             or "-",
         )
-    if event_type == "error":
-        return (
-            _pairs(row.breakdowns.get("errorType", {})),
-            _pairs(row.breakdowns.get("page", {})),
-        )
-    name = "element" if event_type == "click" else "campaign"
-    return (_pairs(row.breakdowns.get(name, {})),)
+    return tuple(_pairs(row.breakdowns.get(label, {})) for label in family.dimension_labels)
+
+
+class _EventTypeChoice(click.Choice):  # type: ignore[type-arg]
+    """The registered event types, read when the option is parsed (a type may be added later)."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return tuple(sorted(model.event_types()))
+
+    @choices.setter
+    def choices(self, _value: object) -> None:
+        pass
 
 
 def aggregates_table(answer: AggregatesAnswer) -> Table:
@@ -140,9 +160,7 @@ def query() -> None:
 
 
 @query.command("aggregates")
-@click.option(
-    "--type", "event_type", required=True, type=click.Choice(EVENT_TYPES), help="Event type."
-)
+@click.option("--type", "event_type", required=True, type=_EventTypeChoice(), help="Event type.")
 @click.option(
     "--minutes",
     default=15,

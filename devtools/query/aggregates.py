@@ -6,32 +6,16 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from devtools import aggregates as agg
 from devtools.query.errors import QueryArgumentError
-from devtools.replay import aggregates as replay_aggregates
 from devtools.replay.run import minutes_between
-from devtools.scenarios.model import EVENT_TYPES
-from processor import aggregates as agg
+from processor import model
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-# The family (besides events#<type>#<device>) that carries each type's own analytics.
-TYPE_FAMILY = {
-    "page_view": agg.LOAD_TIME,
-    "purchase": agg.REVENUE,
-    "error": agg.ERRORS,
-    "click": agg.CLICKS,
-    "user_signup": agg.SIGNUPS,
-}
-# How the dimensions of each type's family are named in a breakdown.
-BREAKDOWN_NAMES = {
-    agg.ERRORS: ("errorType", "page"),
-    agg.CLICKS: ("element",),
-    agg.SIGNUPS: ("campaign",),
-}
 MAX_MINUTES = 24 * 60
 
 
@@ -74,42 +58,40 @@ def window(until: dt.datetime, minutes: int) -> list[str]:
 
 
 def belongs(row: agg.AggregateRow, event_type: str) -> bool:
-    """Whether an aggregates row describes `event_type`."""
+    """Whether an aggregates row describes `event_type` (its events row or its own family)."""
     if row.family == agg.EVENTS:
         return bool(row.dimensions) and row.dimensions[0] == event_type
-    return TYPE_FAMILY.get(event_type) == row.family
+    return model.family_owner(row.family) == event_type
 
 
 def breakdown(rows: Iterable[agg.AggregateRow], minute: str) -> TypeMinute:
-    """Fold the rows of one type (one minute, or merged over a window) into a TypeMinute."""
-    by_device: defaultdict[str, int] = defaultdict(int)
-    breakdowns: defaultdict[str, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
-    revenue: defaultdict[str, Decimal] = defaultdict(Decimal)
-    purchases: defaultdict[str, int] = defaultdict(int)
-    load_row: agg.AggregateRow | None = None
-    for row in rows:
-        count = int(row.values.get(agg.COUNT, 0))
-        if row.family == agg.EVENTS and len(row.dimensions) == 2:
-            by_device[row.dimensions[1]] += count
-        elif row.family == agg.REVENUE and row.dimensions:
-            revenue[row.dimensions[0]] += row.values.get(agg.SUM, Decimal(0))
-            purchases[row.dimensions[0]] += count
-        elif row.family == agg.LOAD_TIME:
-            load_row = row
-        elif row.family in BREAKDOWN_NAMES:
-            for name, value in zip(BREAKDOWN_NAMES[row.family], row.dimensions, strict=False):
-                breakdowns[name][value] += count
-    percentiles: dict[float, float | None] = {}
-    if load_row is not None:
-        percentiles = agg.load_time_percentiles(load_row)
+    """Fold the rows of one type (one minute, or merged over a window) into a TypeMinute.
+
+    A family that sums a field gives revenue/purchases, a histogram family the load-time
+    percentiles, any other dimensioned family a breakdown by each dimension's label.
+    """
+    folded = agg.fold(rows)
+    revenue: dict[str, float] = {}
+    purchases: dict[str, int] = {}
+    breakdowns: dict[str, dict[str, int]] = {}
+    load_count, percentiles = 0, dict[float, float | None]()
+    for family, by_label in folded.breakdowns.items():
+        declared = model.families()[family]
+        if declared.sums is None and declared.histogram is None:
+            breakdowns.update(by_label)
+    for family, sums in folded.sums.items():
+        revenue.update({k: float(v) for k, v in sums.items()})
+        purchases.update(folded.sum_counts.get(family, {}))
+    for family in folded.histograms:
+        load_count, percentiles = folded.percentiles(family)
     return TypeMinute(
         minute=minute,
-        count=sum(by_device.values()),
-        by_device=_sorted(by_device),
-        breakdowns={name: _sorted(values) for name, values in sorted(breakdowns.items())},
-        revenue={k: float(v) for k, v in sorted(revenue.items())},
-        purchases=_sorted(purchases),
-        load_time_count=int(load_row.values.get(agg.COUNT, 0)) if load_row else 0,
+        count=sum(folded.events.values()),
+        by_device={d: n for devices in folded.devices.values() for d, n in devices.items()},
+        breakdowns=dict(sorted(breakdowns.items())),
+        revenue=revenue,
+        purchases=purchases,
+        load_time_count=load_count,
         load_time_p50=_round(percentiles.get(0.5)),
         load_time_p95=_round(percentiles.get(0.95)),
         load_time_p99=_round(percentiles.get(0.99)),
@@ -142,17 +124,14 @@ def query_aggregates(
     until: dt.datetime,
 ) -> AggregatesAnswer:
     """Aggregates of `event_type` in the `minutes` minutes up to `until` (UTC)."""
-    if event_type not in EVENT_TYPES:
+    known = sorted(model.event_types())
+    if event_type not in known:
         raise QueryArgumentError(
-            f"unknown event type {event_type!r} (expected one of: {', '.join(EVENT_TYPES)})"
+            f"unknown event type {event_type!r} (expected one of: {', '.join(known)})"
         )
     wanted = window(until, minutes)
-    rows = replay_aggregates.snapshot(dynamodb, table, wanted).values()
+    rows = agg.snapshot(dynamodb, table, wanted).values()
     return answer(rows, event_type, wanted)
-
-
-def _sorted(counts: dict[str, int]) -> dict[str, int]:
-    return {k: v for k, v in sorted(counts.items()) if v}
 
 
 def _round(value: float | None) -> float | None:

@@ -9,24 +9,22 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from devtools.report.model import StoredRow
-from devtools.scenarios.model import EVENT_TYPES
+from processor import model
 from processor.index_keys import TYPE_SHARD_ATTRIBUTE, type_shard_keys
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 BY_TYPE_INDEX = "byEventType"
-SAMPLE_ATTRIBUTES = (
-    "userId",
-    "deviceType",
-    "pageUrl",
-    "loadTime",
-    "amount",
-    "currency",
-    "errorType",
-    "elementId",
-    "signupMethod",
-)
+_COMMON_SAMPLE = ("userId", "deviceType")
+
+
+def sample_attributes() -> tuple[str, ...]:
+    """Attributes shown in sample rows: user, device, and each type's required fields."""
+    names = dict.fromkeys(_COMMON_SAMPLE)
+    for declared in model.all_types():
+        names.update(dict.fromkeys(declared.required))
+    return tuple(names)
 
 
 @dataclass(frozen=True)
@@ -71,7 +69,7 @@ def stored_events(
     fixed date): they are read by key instead.
     """
     items: dict[str, dict[str, Any]] = {}
-    for event_type in EVENT_TYPES:
+    for event_type in model.event_types():
         for item in _query_type(dynamodb, table, event_type, window):
             event_id = item["eventId"]["S"]
             if event_id in event_ids:
@@ -132,5 +130,5 @@ def _row(item: Mapping[str, Mapping[str, Any]]) -> StoredRow:
         event_id=str(item["eventId"]["S"]),
         event_type=str(item["eventType"]["S"]),
         timestamp=str(item["timestamp"]["S"]),
-        attributes={name: plain(item[name]) for name in SAMPLE_ATTRIBUTES if name in item},
+        attributes={name: plain(item[name]) for name in sample_attributes() if name in item},
     )

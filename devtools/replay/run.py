@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from devtools import aggregates as agg
 from devtools.driver import status as driver_status
 from devtools.replay import aggregates, alarms, failures, metrics, quarantine, results
 from devtools.replay.drain import CompletionTracker, DrainResult, wait_for_drain
@@ -14,7 +15,6 @@ from devtools.replay.send import Clock, Position, SendResult, send
 from devtools.report.model import Observations, ReplayReport
 from devtools.scenarios.evaluate import evaluate
 from devtools.scenarios.plan import Plan, format_timestamp, parse_timestamp
-from processor import aggregates as agg
 from processor.pipeline import derived_event_id
 
 if TYPE_CHECKING:
@@ -159,7 +159,7 @@ def replay(
     watched |= {t.strftime(agg.MINUTE_FORMAT) for t in far}
 
     listener.phase("snapshot")
-    before = aggregates.snapshot(clients.dynamodb, target.aggregates_table, watched)
+    before = agg.snapshot(clients.dynamodb, target.aggregates_table, watched)
 
     listener.phase("send")
 
@@ -231,7 +231,7 @@ def _observe(
     run: _Run,
     target: ReplayTarget,
     clients: Clients,
-    before: aggregates.Snapshot,
+    before: agg.Snapshot,
     watched: set[str],
     when: tuple[dt.datetime, list[dt.datetime], list[dt.datetime], int],
     clock: Clock,
@@ -267,8 +267,8 @@ def _observe(
         window=window,
         outliers=sorted(outliers),
     )
-    after = aggregates.snapshot(clients.dynamodb, target.aggregates_table, watched)
-    minutes, totals = aggregates.per_minute(aggregates.delta(before, after))
+    after = agg.snapshot(clients.dynamodb, target.aggregates_table, watched)
+    minutes, totals = aggregates.per_minute(agg.delta(before, after))
 
     origins = {
         (p.shard_id, p.sequence_number): (plan.records[i].step, plan.records[i].reason)

@@ -1,4 +1,4 @@
-"""Put a plan's records on the stream: PutRecords batches, rate control, retries, progress."""
+"""Put a plan's records on the stream: batches paced to the plan's rates, through the producer."""
 
 from __future__ import annotations
 
@@ -7,19 +7,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
-from devtools.producer import MAX_BYTES_PER_REQUEST
-from devtools.replay.errors import SendError
+from devtools.producer import MAX_BYTES_PER_REQUEST, OutgoingRecord, put_batch
 from devtools.report.model import SendSummary
 from devtools.scenarios.plan import PlannedRecord
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
-    from mypy_boto3_kinesis.type_defs import PutRecordsRequestEntryTypeDef
 
 MAX_BATCH = 500
-MAX_ATTEMPTS = 8
 # Batches per second when a rate is set: small batches keep the pace smooth, not bursty.
 BATCHES_PER_SECOND = 5
 
@@ -141,43 +136,13 @@ def _put_with_retries(
     clock: Clock,
     positions: dict[int, Position],
 ) -> tuple[int, int]:
-    """PutRecords, then again for the entries it refused (throttling), with backoff.
-
-    Returns (calls made, records retried). Order inside a shard is only guaranteed for records
-    that succeed on the first attempt, as with any Kinesis producer that retries.
-    """
-    pending = list(batch)
-    calls = 0
-    retried = 0
-    for attempt in range(MAX_ATTEMPTS):
-        entries: list[PutRecordsRequestEntryTypeDef] = [
-            {"Data": r.data, "PartitionKey": r.partition_key} for r in pending
-        ]
-        try:
-            answer = kinesis.put_records(StreamName=stream_name, Records=entries)
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code == "ResourceNotFoundException":
-                raise SendError(
-                    f"stream {stream_name!r} does not exist; run `devtools deploy` first"
-                ) from exc
-            if attempt == MAX_ATTEMPTS - 1:
-                raise SendError(f"PutRecords failed {MAX_ATTEMPTS} times: {exc}") from exc
-            clock.sleep(0.05 * 2**attempt)
-            continue
-        calls += 1
-        now = clock.wall()
-        failed: list[PlannedRecord] = []
-        for record, result in zip(pending, answer["Records"], strict=True):
-            if "SequenceNumber" in result and "ShardId" in result:
-                positions[record.index] = Position(result["ShardId"], result["SequenceNumber"], now)
-            else:
-                failed.append(record)
-        if not failed:
-            return calls, retried
-        retried += len(failed)
-        pending = failed
-        clock.sleep(0.05 * 2**attempt)
-    raise SendError(
-        f"{len(pending)} records were still refused after {MAX_ATTEMPTS} PutRecords attempts"
+    """One batch through the producer's PutRecords path; returns (calls made, records retried)."""
+    outgoing = [OutgoingRecord(record.data, record.partition_key) for record in batch]
+    results, calls, retried = put_batch(
+        kinesis, stream_name, outgoing, range(len(outgoing)), sleep=clock.sleep
     )
+    now = clock.wall()
+    for result in results:
+        record = batch[result.index]
+        positions[record.index] = Position(result.shard_id, result.sequence_number, now)
+    return calls, retried

@@ -7,52 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from devtools.scenarios import templates
+from processor import model
+from processor.model.common import SESSION_ID, USER_ID
 
 # Template names every generated record can use; fields generated earlier are added to these.
 BUILTIN_NAMES: tuple[str, ...] = ("n", "run", "step")
-
-_PAGES = {"/home": 4, "/product": 3, "/search": 2, "/cart": 1, "/checkout": 1}
-_COMMON: dict[str, Any] = {
-    "userId": {"int": [1, 500], "format": "user_{:04d}"},
-    "sessionId": {"int": [1, 2000], "format": "session_{:05d}"},
-}
-# Realistic defaults per type (the seed's fields); a generator's `fields` override them.
-DEFAULT_FIELDS: dict[str, dict[str, Any]] = {
-    "page_view": {
-        "pageUrl": {"choice": _PAGES},
-        "loadTime": {"normal": {"mean": 900, "stddev": 350, "min": 80, "max": 6000}, "round": 0},
-        "deviceType": {"choice": {"desktop": 5, "mobile": 4, "tablet": 1}},
-        "sessionLength": {"int": [5, 1800]},
-        "pagesViewed": {"int": [1, 20]},
-    },
-    "purchase": {
-        "amount": {"uniform": [5, 250], "round": 2},
-        "currency": {"choice": {"USD": 6, "EUR": 3, "GBP": 1}},
-        "itemsCount": {"int": [1, 5]},
-        "paymentMethod": {"choice": ["credit_card", "paypal", "apple_pay", "debit_card"]},
-    },
-    "user_signup": {
-        "signupMethod": {"choice": ["email", "google", "apple", "github"]},
-        "campaignSource": {"choice": ["google", "facebook", "newsletter", "direct", "twitter"]},
-        "marketingConsent": {"choice": [True, False]},
-    },
-    "click": {
-        "elementId": {"choice": ["cta-button", "nav-home", "add-to-cart", "search-box"]},
-        "elementType": {"choice": ["button", "link", "input"]},
-        "pageUrl": {"choice": _PAGES},
-    },
-    "error": {
-        "errorType": {"choice": {"javascript": 6, "network": 3, "validation": 1}},
-        "errorMessage": {
-            "choice": [
-                "Cannot read property of undefined",
-                "NetworkError when attempting to fetch resource",
-                "Payment form validation failed",
-            ]
-        },
-        "pageUrl": {"choice": _PAGES},
-    },
-}
 
 
 def template_names(template: str) -> list[str]:
@@ -124,5 +83,13 @@ def _rounded(value: float, digits: int | None) -> float | int:
 
 
 def defaults_for(event_type: str) -> dict[str, Any]:
-    """userId, sessionId, then the type's own fields, in the order they are generated."""
-    return {**_COMMON, **DEFAULT_FIELDS.get(event_type, {})}
+    """userId, sessionId, then the type's own fields, in the order they are generated.
+
+    The example values come from the event model (processor.model): a new type brings its own.
+    """
+    declared = model.get(event_type)
+    specs: dict[str, Any] = {USER_ID.name: USER_ID.example, SESSION_ID.name: SESSION_ID.example}
+    for declared_field in declared.fields if declared is not None else ():
+        if declared_field.example is not None:
+            specs[declared_field.name] = declared_field.example
+    return specs

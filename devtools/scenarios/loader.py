@@ -20,7 +20,7 @@ from devtools.scenarios import fields as fieldspec
 from devtools.scenarios import limits
 from devtools.scenarios.errors import Problem, ScenarioError
 from devtools.scenarios.model import (
-    EVENT_TYPES,
+    REASONS,
     STEP_KINDS,
     UNLIMITED,
     Duplicate,
@@ -33,9 +33,11 @@ from devtools.scenarios.model import (
     SendOptions,
     Step,
     StepKind,
+    event_types,
 )
 from devtools.scenarios.source import Path as NodePath
 from devtools.scenarios.source import SourceDocument, SourceSyntaxError, parse
+from processor.model import registry
 
 DEFAULT_DRAIN_TIMEOUT = 60.0
 PAYLOAD_KEYS = ("text", "base64", "json", "oversize")
@@ -45,9 +47,28 @@ _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 @cache
 def schema() -> dict[str, Any]:
-    """The format's JSON Schema (shipped as package data `devtools/scenarios/schema.json`)."""
+    """The format's JSON Schema: `devtools/scenarios/schema.json` (package data) with the event
+    types and reasons (re)filled from the event model, so a type registered later is known."""
     text = resources.files("devtools.scenarios").joinpath("schema.json").read_text("utf-8")
-    return cast(dict[str, Any], json.loads(text))
+    document = cast(dict[str, Any], json.loads(text))
+    number = {"$ref": "#/$defs/number"}
+    defs = document["$defs"]
+    defs["eventType"]["enum"] = list(event_types())
+    defs["reason"]["enum"] = list(REASONS)
+    expect = defs["expect"]["properties"]
+    expect["stored"]["properties"] = dict.fromkeys(event_types(), number)
+    expect["quarantined"]["properties"] = dict.fromkeys(REASONS, number)
+    return document
+
+
+registry.on_change(schema.cache_clear)
+
+
+def render_schema() -> str:
+    """The schema as shipped in schema.json (for editors): regenerate the file with
+    `python -m devtools.scenarios.loader > devtools/scenarios/schema.json`; a test keeps the
+    file equal to this."""
+    return json.dumps(schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 def load(path: str | Path) -> Scenario:
@@ -152,7 +173,7 @@ def _describe(error: ValidationError, path: NodePath, doc: SourceDocument) -> tu
         inner = best_match(error.context)
         return _describe(inner, tuple(inner.absolute_path), doc)
     if error.validator == "enum" and path and path[-1] in ("eventType", "type"):
-        expected = ", ".join(EVENT_TYPES)
+        expected = ", ".join(event_types())
         number = _event_number(doc, path)
         subject = f"event {number}" if number is not None else where(path[:-1])
         return path, f"{subject} has unknown type {error.instance!r} (expected one of: {expected})"
@@ -160,21 +181,17 @@ def _describe(error: ValidationError, path: NodePath, doc: SourceDocument) -> tu
         expected = ", ".join(str(v) for v in cast(Iterable[Any], error.validator_value))
         return path, f"{where(path)}: {error.instance!r} is not one of: {expected}"
     if error.validator in ("additionalProperties", "unevaluatedProperties"):
+        # The schema names every allowed key (properties only, no patterns): list them.
         node = error.schema if isinstance(error.schema, Mapping) else {}
         allowed = sorted(cast(Mapping[str, Any], node.get("properties", {})))
-        patterns = cast(Mapping[str, Any], node.get("patternProperties", {}))
-        for pattern in patterns:
-            allowed.extend(re.findall(r"[a-z_]+", pattern.strip("^$()")))
-        extra = sorted(
-            key
-            for key in cast(Mapping[str, Any], error.instance)
-            if key not in allowed and not any(re.match(p, str(key)) for p in patterns)
-        )
+        extra = sorted(k for k in cast(Mapping[str, Any], error.instance) if k not in allowed)
         first = extra[0] if extra else "?"
         hint = f" (expected one of: {', '.join(allowed)})" if allowed else ""
         return (*path, first), f"{where(path)}: unknown key {first!r}{hint}"
     if error.validator == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        given = cast(Mapping[str, Any], error.instance)
+        required = cast(Iterable[str], error.validator_value)
+        missing = next((key for key in required if key not in given), "?")
         return path, f"{where(path)}: missing required key {missing!r}"
     if error.validator == "const" and path == ("version",):
         return path, f"unsupported version {error.instance!r} (this devtools reads version 1)"
@@ -487,3 +504,7 @@ def oversize_payload(size: int) -> bytes:
     tail = b'"}'
     filler = max(0, size - len(head) - len(tail))
     return head + b"x" * filler + tail
+
+
+if __name__ == "__main__":
+    print(render_schema(), end="")

@@ -3,31 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-EVENT_TYPES: tuple[str, ...] = ("click", "error", "page_view", "purchase", "user_signup")
-REASONS: tuple[str, ...] = (
-    "not_base64",
-    "not_utf8",
-    "not_json",
-    "not_object",
-    "unknown_type",
-    "missing_field",
-    "invalid_field",
-    "oversize",
-    "unstorable",
-)
+from processor import model
+from processor.types import Reason
+
+# Quarantine reasons, from the processor's own codes.
+REASONS: tuple[str, ...] = tuple(reason.value for reason in Reason)
 UNLIMITED = float("inf")
 
+
+def event_types() -> tuple[str, ...]:
+    """The registered event types, sorted (the order scenario messages list them in)."""
+    return tuple(sorted(model.event_types()))
+
+
 StepKind = Literal["events", "generate", "burst", "malformed", "duplicate", "pause"]
-STEP_KINDS: tuple[StepKind, ...] = (
-    "events",
-    "generate",
-    "burst",
-    "malformed",
-    "duplicate",
-    "pause",
-)
+STEP_KINDS: tuple[StepKind, ...] = get_args(StepKind)
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from devtools import aggregates as agg
 from devtools.scenarios.plan import Plan, PlannedRecord
-from processor.events import RecordRef
+from processor import model
 from processor.pipeline import Poison, Prepared, prepare_record
+from processor.types import RecordRef
 
 # Stand-in stream position for the dry run; the real one is only known after PutRecords.
 _SHARD = "shardId-000000000000"
@@ -71,16 +73,16 @@ def classify(record: PlannedRecord, arrival: dt.datetime) -> Poison | Prepared:
 
 
 def compute(plan: Plan) -> PlanTruth:
-    """Fold the plan's records the way the exactly-once pipeline does."""
+    """Fold the plan's records the way the exactly-once pipeline does.
+
+    Each unique event's aggregate contributions (the processor's own, from the event model)
+    are summed into aggregates rows and read back with the same fold as `replay` and `query`.
+    """
     seen: set[tuple[str, str]] = set()
     verdicts: list[RecordVerdict] = []
     stored: Counter[str] = Counter()
     quarantined: Counter[str] = Counter()
-    revenue: defaultdict[str, Decimal] = defaultdict(Decimal)
-    purchases: Counter[str] = Counter()
-    load_times: list[float] = []
-    errors_by_page: Counter[str] = Counter()
-    errors_by_type: Counter[str] = Counter()
+    unique: list[Prepared] = []
     for record in plan.records:
         outcome = classify(record, plan.start)
         if isinstance(outcome, Poison):
@@ -94,24 +96,42 @@ def compute(plan: Plan) -> PlanTruth:
             continue
         seen.add(outcome.key)
         stored[event.event_type] += 1
-        fields = event.fields
-        if event.event_type == "purchase":
-            currency = str(fields["currency"])
-            revenue[currency] += Decimal(str(fields["amount"]))
-            purchases[currency] += 1
-        elif event.event_type == "page_view":
-            load_times.append(float(Decimal(str(fields["loadTime"]))))
-        elif event.event_type == "error":
-            errors_by_page[str(outcome.derived.get("pagePath", fields.get("pageUrl")))] += 1
-            errors_by_type[str(fields["errorType"])] += 1
+        unique.append(outcome)
+    folded = agg.fold(_rows(unique))
+    load_family = model.PAGE_VIEW.family.name if model.PAGE_VIEW.family else ""
+    revenue_family = model.PURCHASE.family.name if model.PURCHASE.family else ""
+    errors = folded.breakdowns.get(model.ERROR.family.name if model.ERROR.family else "", {})
     return PlanTruth(
         records=len(plan.records),
         verdicts=tuple(verdicts),
         stored=dict(sorted(stored.items())),
         quarantined=dict(sorted(quarantined.items())),
-        revenue={k: float(v) for k, v in sorted(revenue.items())},
-        purchases=dict(sorted(purchases.items())),
-        load_times=tuple(load_times),
-        errors_by_page=dict(sorted(errors_by_page.items())),
-        errors_by_type=dict(sorted(errors_by_type.items())),
+        revenue={k: float(v) for k, v in folded.sums.get(revenue_family, {}).items()},
+        purchases=folded.sum_counts.get(revenue_family, {}),
+        load_times=tuple(
+            float(p.extreme[1])
+            for p in unique
+            if p.extreme is not None and p.extreme[0][0] == load_family
+        ),
+        errors_by_page=errors.get("page", {}),
+        errors_by_type=errors.get("errorType", {}),
     )
+
+
+def _rows(events: list[Prepared]) -> list[agg.AggregateRow]:
+    """The aggregates rows these events add up to, as the store would write them."""
+    rows: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
+    for prepared in events:
+        for key, attribute, amount in prepared.contributions:
+            values = rows[key]
+            values[attribute] = values.get(attribute, Decimal(0)) + amount
+    return [
+        agg.decode_item(
+            {
+                "metricKey": {"S": metric_key},
+                "minute": {"S": minute},
+                **{name: {"N": str(value)} for name, value in values.items()},
+            }
+        )
+        for (metric_key, minute), values in rows.items()
+    ]

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from devtools import aggregates as agg
 from devtools.driver import status as driver_status
-from devtools.replay import aggregates as replay_aggregates
 from devtools.replay import failures, quarantine
 from devtools.replay.run import minutes_between
 from devtools.watch.model import Sample, ShardLag
-from processor import aggregates as agg
+from processor import model
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 DEFAULT_WINDOW_MINUTES = 5
+_LOAD_TIME = model.PAGE_VIEW.family.name if model.PAGE_VIEW.family else ""
 
 
 @dataclass(frozen=True)
@@ -46,20 +47,20 @@ def fold_minutes(
     The current minute has no page views yet right after it starts: the newest minute that
     has some stands in, so the p95 does not blink to nothing at every minute boundary.
     """
-    minutes: defaultdict[str, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
-    load_row: agg.AggregateRow | None = None
+    by_minute: defaultdict[str, list[agg.AggregateRow]] = defaultdict(list)
     for row in rows:
-        if row.family == agg.EVENTS and row.dimensions:
-            minutes[row.minute][row.dimensions[0]] += int(row.values.get(agg.COUNT, 0))
-        elif (
-            row.family == agg.LOAD_TIME
-            and row.minute <= current_minute
-            and int(row.values.get(agg.COUNT, 0)) > 0
-            and (load_row is None or row.minute > load_row.minute)
-        ):
-            load_row = row
-    folded = {m: dict(sorted(c.items())) for m, c in sorted(minutes.items())}
-    return folded, load_row
+        by_minute[row.minute].append(row)
+    minutes: dict[str, dict[str, int]] = {}
+    load_row: agg.AggregateRow | None = None
+    for minute, group in sorted(by_minute.items()):
+        folded = agg.fold(group)
+        if folded.events:
+            minutes[minute] = folded.events
+        histogram = folded.histograms.get(_LOAD_TIME)
+        has_views = histogram is not None and int(histogram.values.get(agg.COUNT, 0)) > 0
+        if minute <= current_minute and has_views:
+            load_row = histogram
+    return minutes, load_row
 
 
 def _shards(status: driver_status.DriverStatus | None) -> tuple[ShardLag, ...]:
@@ -99,9 +100,7 @@ def take_sample(
     """Read every counter once; `now` (UTC) picks the current minute and the window."""
     current = now.strftime(agg.MINUTE_FORMAT)
     watched = minutes_between(now - dt.timedelta(minutes=max(0, window_minutes - 1)), now)
-    rows = list(
-        replay_aggregates.snapshot(sources.dynamodb, sources.aggregates_table, watched).values()
-    )
+    rows = list(agg.snapshot(sources.dynamodb, sources.aggregates_table, watched).values())
     minutes, load_row = fold_minutes(rows, current)
     percentiles = agg.load_time_percentiles(load_row, (0.95,)) if load_row else {}
     p95 = percentiles.get(0.95)

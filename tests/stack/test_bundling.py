@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 
 from stack.bundling import (
+    PIP_PLATFORM_ARGS,
     PROVIDED_BY_RUNTIME,
     DependencySet,
     _prune,
     build_asset,
     ensure_dependencies,
+    platform_args,
     requirements_key,
     runtime_python,
 )
@@ -42,7 +44,9 @@ def test_cache_hit_never_runs_pip(tmp_path: Path) -> None:
     _write(entry / "example" / "__init__.py")
     _write(entry / ".complete")
     # WHEN dependencies are requested with a python that cannot even start
-    found = ensure_dependencies(requirements, tmp_path / "cache", python="/nonexistent/python")
+    found = ensure_dependencies(
+        requirements, tmp_path / "cache", python="/nonexistent/python", platform=PIP_PLATFORM_ARGS
+    )
     # THEN the cached folder is returned
     assert found == DependencySet(entry, from_cache=True)
 
@@ -138,3 +142,15 @@ def test_byte_code_is_compiled_once_in_the_cache_and_for_the_processor(tmp_path:
     bare.mkdir()
     build_asset(bare, deps, processor)
     assert not list(bare.rglob("*.pyc"))
+
+
+def test_against_an_emulator_dependencies_are_for_the_host(tmp_path: Path) -> None:
+    # GIVEN the CDK app run by `devtools deploy` (AWS_ENDPOINT_URL set) or for AWS (not set)
+    emulator = platform_args({"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"})
+    aws = platform_args({})
+    # THEN the emulator gets the host's wheels (compiled ones must load on the host's Python),
+    # AWS gets Lambda's, and the two never share a cache entry
+    assert emulator == ()
+    assert aws == PIP_PLATFORM_ARGS
+    requirements = _write(tmp_path / "requirements.txt", "msgspec==0.23.0\n")
+    assert requirements_key(requirements, emulator, "py") != requirements_key(requirements, aws)

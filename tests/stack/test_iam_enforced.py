@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from stack.bundling import PROJECT_ROOT
+from stack.bundling import PROJECT_ROOT, build_asset, ensure_dependencies
 from tests.emulator import RunningEmulator, start, stop
 from tests.stack.conftest import STACK_ID, AppRun, asset_dir
 
@@ -46,7 +46,11 @@ def _deploy(emulator: RunningEmulator, synth: AppRun, workdir: Path) -> dict[str
     bucket = f"cdk-{BOOTSTRAP_QUALIFIER}-assets-000000000000-{emulator.region}"
     s3.create_bucket(Bucket=bucket)
     folder = asset_dir(synth)
-    archive = shutil.make_archive(str(workdir / "asset"), "zip", folder)
+    # The asset as `devtools deploy` builds it for an emulator: same processor, dependencies
+    # for the host's Python (the function runs there; Lambda's arm64 wheels would not load).
+    host_asset = workdir / "host-asset"
+    build_asset(host_asset, ensure_dependencies(platform=()).path)
+    archive = shutil.make_archive(str(workdir / "asset"), "zip", host_asset)
     s3.upload_file(archive, bucket, f"{folder.name.removeprefix('asset.')}.zip")
     template = (synth.outdir / f"{STACK_ID}.template.json").read_text()
     cfn.create_stack(StackName=STACK_ID, TemplateBody=template, Capabilities=["CAPABILITY_IAM"])

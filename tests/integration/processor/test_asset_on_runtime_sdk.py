@@ -46,9 +46,12 @@ print(json.dumps({"botocore": botocore.__version__, "boto3": boto3.__version__,
 
 @pytest.fixture(scope="module")
 def asset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The asset exactly as the stack's bundling lays it out, byte-code included."""
+    """The asset as the stack's bundling lays it out, byte-code included; its compiled wheels
+    (msgspec) are built for this machine's python3.13, since Lambda's arm64 ones cannot load here."""
     folder = tmp_path_factory.mktemp("asset")
-    build_asset(folder, ensure_dependencies().path, python=python313())
+    python = python313()
+    dependencies = ensure_dependencies(python=str(python), platform=())
+    build_asset(folder, dependencies.path, python=python)
     return folder
 
 

@@ -219,14 +219,19 @@ def test_load_time_extrema_cost_one_request_unless_one_side_moves(resources: Res
     assert process_batch(views(10, [600, 700]), deps).dynamodb_requests == 1
     # WHEN another container (nothing known) sees such a batch: one refused update request
     assert process_batch(views(15, [650, 750]), resources.dependencies()).dynamodb_requests == 2
-    # WHEN a batch moves only the maximum: the failed combined update is narrowed to max
-    assert process_batch(views(20, [800, 1200]), deps).dynamodb_requests == 3
+    # WHEN a batch moves only the maximum: this container knows the minimum cannot improve,
+    # so it updates the maximum alone
+    assert process_batch(views(20, [800, 1200]), deps).dynamodb_requests == 2
+    # WHEN another container sees a batch moving only the maximum: the failed combined update
+    # is narrowed to max
+    fresh = resources.dependencies()
+    assert process_batch(views(25, [800, 1300]), fresh).dynamodb_requests == 3
     # THEN min and max are exact
     item = resources.dynamodb.get_item(
         TableName=resources.aggregates_table,
         Key={"metricKey": {"S": "loadtime"}, "minute": {"S": "2025-01-01T12:00Z"}},
     )["Item"]
-    assert (item["min"]["N"], item["max"]["N"], item["count"]["N"]) == ("500", "1200", "8")
+    assert (item["min"]["N"], item["max"]["N"], item["count"]["N"]) == ("500", "1300", "10")
 
 
 def test_a_skipped_extrema_update_never_hides_a_more_extreme_value(resources: Resources) -> None:

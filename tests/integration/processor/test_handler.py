@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from processor.exceptions import SettingsError
+from processor.types import SettingsError
 from tests.integration.processor.tables import FakeContext, Resources
 from tests.integration.processor.truth import actual_aggregates, expected
 from tests.unit.processor.factories import kinesis_event, kinesis_record, mixed_events

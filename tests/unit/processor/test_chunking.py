@@ -7,10 +7,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from processor.chunking import MAX_ACTIONS, Lane, plan_chunks, plan_lanes
-from processor.folding import AggregateKey
-from processor.pipeline import Prepared
-from processor.store import coalesce
+from processor.pipeline import AggregateKey, Prepared
+from processor.store import MAX_ACTIONS, Lane, coalesce, plan_chunks, plan_lanes
 from tests.unit.processor.factories import FACTORIES, mixed_events, page_view
 from tests.unit.processor.test_folding import prepared
 

@@ -1,4 +1,4 @@
-"""Record decoding: base64 -> UTF-8 -> JSON object, each failure with its own reason."""
+"""Record decoding: base64 -> bytes -> validated event, each failure with its own reason."""
 
 from __future__ import annotations
 
@@ -8,19 +8,31 @@ from decimal import Decimal
 
 import pytest
 
-from processor.decoding import MAX_EVENT_BYTES, decode_payload, record_ref
-from processor.exceptions import MalformedEventError
-from processor.reasons import Reason, Rejection
+from processor.model import MAX_EVENT_BYTES, validate_record
+from processor.pipeline import decode_base64, record_ref
+from processor.types import MalformedEventError, Reason, Rejection, ValidEvent
 from tests.unit.processor.factories import SHARD, kinesis_record, sequence_number
+
+ARRIVAL = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode()
 
 
+def decode_payload(data: str) -> ValidEvent | Rejection:
+    raw = decode_base64(data)
+    return raw if isinstance(raw, Rejection) else validate_record(raw, arrival=ARRIVAL)
+
+
 def test_object_decodes_with_exact_decimals() -> None:
-    # GIVEN a JSON object with a float WHEN decoded THEN the float is an exact Decimal
-    assert decode_payload(b64(b'{"amount": 99.99, "n": 2}')) == {"amount": Decimal("99.99"), "n": 2}
+    # GIVEN a purchase with a float WHEN decoded THEN the float is an exact Decimal
+    payload = (
+        b'{"eventType":"purchase","userId":"u","amount":99.99,"currency":"USD","itemsCount":2}'
+    )
+    event = decode_payload(b64(payload))
+    assert isinstance(event, ValidEvent)
+    assert event.fields == {"amount": Decimal("99.99"), "currency": "USD", "itemsCount": 2}
 
 
 @pytest.mark.parametrize(
@@ -50,7 +62,10 @@ def test_size_limit_is_inclusive() -> None:
     # GIVEN payloads exactly at and one byte over the limit
     at_limit = b'{"a":"' + b"x" * (MAX_EVENT_BYTES - 8) + b'"}'
     assert len(at_limit) == MAX_EVENT_BYTES
-    assert isinstance(decode_payload(b64(at_limit)), dict)
+    # (not an event, but not refused for its size either)
+    assert decode_payload(b64(at_limit)) == Rejection(
+        Reason.MISSING_FIELD, "required field eventType is missing"
+    )
     over = decode_payload(b64(at_limit + b" "))
     assert isinstance(over, Rejection)
     assert over.reason is Reason.OVERSIZE

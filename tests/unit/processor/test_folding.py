@@ -9,10 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 from processor import aggregates as agg
-from processor.events import RecordRef
-from processor.folding import minute_extrema
+from processor.known_extrema import batch_extrema
 from processor.pipeline import Prepared, prepare_record
 from processor.store import StoreTarget, coalesce, dedupe, transaction_items
+from processor.types import RecordRef
 from tests.unit.processor.factories import click, error, mixed_events, page_view, purchase, signup
 
 MINUTE = "2025-01-01T12:00Z"
@@ -53,8 +53,8 @@ def test_contributions_per_type() -> None:
         ("clicks#cta-button", MINUTE): {"count": one},
         ("errors#javascript#/checkout", MINUTE): {"count": one},
     }
-    extrema = minute_extrema(p.event for p in events)
-    assert extrema[MINUTE].minimum == extrema[MINUTE].maximum == 1200
+    extrema = batch_extrema(events)
+    assert extrema[("loadtime", MINUTE)].minimum == extrema[("loadtime", MINUTE)].maximum == 1200
 
 
 def test_folding_sums_exactly_and_tracks_extrema() -> None:
@@ -73,9 +73,12 @@ def test_folding_sums_exactly_and_tracks_extrema() -> None:
         "le50": 1,
         "leInf": 1,
     }
-    extrema = minute_extrema(p.event for p in events)
-    assert (extrema[MINUTE].minimum, extrema[MINUTE].maximum) == (50, 70000)
-    assert extrema["2025-01-01T12:01Z"].minimum == 300
+    extrema = batch_extrema(events)
+    assert (extrema[("loadtime", MINUTE)].minimum, extrema[("loadtime", MINUTE)].maximum) == (
+        50,
+        70000,
+    )
+    assert extrema[("loadtime", "2025-01-01T12:01Z")].minimum == 300
 
 
 def test_the_parts_of_a_batch_add_up_to_the_whole() -> None:
@@ -89,8 +92,8 @@ def test_the_parts_of_a_batch_add_up_to_the_whole() -> None:
             into = summed.setdefault(key, {})
             into[attribute] = into.get(attribute, Decimal(0)) + amount
     assert summed == coalesce(events)
-    parts = [minute_extrema(p.event for p in part) for part in (events[:13], events[13:])]
-    whole = minute_extrema(p.event for p in events)
+    parts = [batch_extrema(part) for part in (events[:13], events[13:])]
+    whole = batch_extrema(events)
     for minute, bounds in whole.items():
         assert bounds.minimum == min(p[minute].minimum for p in parts if minute in p)
         assert bounds.maximum == max(p[minute].maximum for p in parts if minute in p)

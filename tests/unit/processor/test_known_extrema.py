@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from processor.folding import Extrema
-from processor.known_extrema import KnownExtrema
+from processor.known_extrema import Extrema, KnownExtrema
 
 
 def span(low: int, high: int) -> Extrema:
@@ -53,3 +52,14 @@ def test_the_least_recently_used_minute_is_forgotten_beyond_capacity() -> None:
     assert known.covers("a", span(2, 3))
     assert not known.covers("b", span(2, 3))
     assert known.covers("c", span(2, 3))
+
+
+def test_only_the_extremes_not_known_to_be_beaten_are_wanted() -> None:
+    # GIVEN the stored extremes of a minute are known to be at least 100..900
+    known = KnownExtrema()
+    assert known.improving("m", span(50, 950)) == {"min": 50, "max": 950}
+    known.learn("m", minimum=Decimal(100), maximum=Decimal(900))
+    # THEN a batch reaching out on one side wants only that side; inside, nothing
+    assert known.improving("m", span(100, 950)) == {"max": 950}
+    assert known.improving("m", span(99, 900)) == {"min": 99}
+    assert known.improving("m", span(300, 400)) == {}

@@ -8,7 +8,7 @@ from typing import Any
 from processor.batch import BatchOutcome
 from processor.metrics import send_custom_metrics
 from processor.pipeline import Prepared
-from processor.reasons import Reason
+from processor.types import Reason
 from tests.unit.processor.factories import page_view, purchase
 from tests.unit.processor.test_folding import prepared
 

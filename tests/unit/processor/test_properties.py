@@ -10,9 +10,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from processor.events import RecordRef
 from processor.pipeline import Poison, Prepared, prepare_record
-from processor.reasons import Reason
+from processor.types import Reason, RecordRef
 from tests.unit.processor.factories import FACTORIES
 
 ARRIVAL = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)

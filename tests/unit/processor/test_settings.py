@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from processor.exceptions import SettingsError
 from processor.settings import load_settings
+from processor.types import SettingsError
 
 GOOD = {
     "RESULTS_TABLE_NAME": "results",

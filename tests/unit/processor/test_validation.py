@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from processor.events import ValidEvent
-from processor.reasons import Reason, Rejection
-from processor.validation import validate_event_data
+from processor.model import validate_document as validate_event_data
+from processor.types import Reason, Rejection, ValidEvent
 from tests.unit.processor.factories import FACTORIES, click, error, page_view, purchase, signup
 
 ARRIVAL = datetime(2025, 1, 1, 12, 30, 15, 250000, tzinfo=UTC)

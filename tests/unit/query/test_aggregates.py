@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from devtools import aggregates as agg
 from devtools.query.aggregates import answer, belongs, breakdown, window
 from devtools.query.errors import QueryArgumentError
-from processor import aggregates as agg
 
 
 def row(key: str, minute: str, **values: int | str) -> agg.AggregateRow:

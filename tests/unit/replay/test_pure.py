@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+from devtools import aggregates as agg
 from devtools.replay import aggregates, alarms, failures, metrics, quarantine
 from devtools.scenarios.plan import PlannedRecord
-from processor import aggregates as agg
 
 
 def record(index: int, rate: float = float("inf"), pause: float = 0.0) -> PlannedRecord:
@@ -57,7 +57,7 @@ def test_aggregate_delta_keeps_only_what_this_run_added() -> None:
         ("errors#javascript#/checkout", "m1"): row("errors#javascript#/checkout", "m1", count=4),
         ("loadtime", "m2"): row("loadtime", "m2", count=2, sum=900, min=400, max=500, le500=2),
     }
-    minutes, totals = aggregates.per_minute(aggregates.delta(before, after))
+    minutes, totals = aggregates.per_minute(agg.delta(before, after))
     assert [m.minute for m in minutes] == ["m1", "m2"]
     assert totals.revenue == {"USD": 25.0}
     assert totals.purchases == {"USD": 2}

@@ -162,3 +162,14 @@ expect:
 )
 def test_durations(text: float | str, seconds: float) -> None:
     assert parse_duration(text) == seconds
+
+
+def test_shipped_schema_is_the_one_derived_from_the_event_model() -> None:
+    # GIVEN the schema file editors use WHEN compared with the loader's schema THEN they match:
+    # event types and reasons come from the model, so the file cannot drift from it
+    from devtools.scenarios import loader
+
+    shipped = Path(loader.__file__).with_name("schema.json").read_text(encoding="utf-8")
+    assert shipped == loader.render_schema(), (
+        "regenerate: python -m devtools.scenarios.loader > ..."
+    )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from devtools import aggregates as agg
 from devtools.watch import Sample, ShardLag, minute_deltas, view
 from devtools.watch.sample import fold_minutes
-from processor import aggregates as agg
 
 M1, M2, M3 = "2030-01-01T00:01Z", "2030-01-01T00:02Z", "2030-01-01T00:03Z"
 
@@ -42,9 +42,9 @@ def test_fold_takes_the_current_minutes_load_time_else_the_newest_before_it() ->
     older = row("loadtime", M1, count=4, le500=4)
     current = row("loadtime", M2, count=2, le100=2)
     future = row("loadtime", M3, count=9, le100=9)
-    assert fold_minutes([older, current, future], M2)[1] is current
+    assert fold_minutes([older, current, future], M2)[1] == current
     # right after a minute starts: the newest minute with page views stands in
-    assert fold_minutes([older, future], M2)[1] is older
+    assert fold_minutes([older, future], M2)[1] == older
 
 
 def test_deltas_count_growth_in_shared_minutes_and_new_minutes_from_zero() -> None:

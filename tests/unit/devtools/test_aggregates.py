@@ -1,4 +1,4 @@
-"""Pure readers devtools imports: decode items, merge minutes, percentiles from histograms."""
+"""Aggregates read side: decode items, merge minutes, percentiles from histograms."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from processor import aggregates as agg
+from devtools import aggregates as agg
 
 
 def loadtime_item(minute: str, values: list[int]) -> dict[str, dict[str, object]]:

@@ -1,0 +1,62 @@
+"""click: an element was clicked; feeds clicks by element."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from processor.model.common import EXAMPLE_PAGES, URL, optional_page_path
+from processor.model.rules import Text
+from processor.model.spec import EventType, Family, Field
+from processor.types import FieldValue
+
+_CTA_MARKERS = ("cta", "buy", "checkout", "signup", "subscribe", "add-to-cart", "add_to_cart")
+_FORM_ELEMENTS = frozenset({"input", "select", "textarea", "form", "checkbox", "radio"})
+_MEDIA_ELEMENTS = frozenset({"img", "image", "video", "audio", "media"})
+_LINK_ELEMENTS = frozenset({"a", "link", "nav", "menu", "tab"})
+
+
+def interaction_category(element_id: str, element_type: str | None) -> str:
+    kind = (element_type or "").lower()
+    ident = element_id.lower()
+    if any(marker in ident for marker in _CTA_MARKERS):
+        return "cta"
+    if kind in _FORM_ELEMENTS:
+        return "form"
+    if kind in _MEDIA_ELEMENTS:
+        return "media"
+    if kind in _LINK_ELEMENTS:
+        return "navigation"
+    return "action" if kind == "button" else "other"
+
+
+def derive(fields: Mapping[str, FieldValue]) -> dict[str, FieldValue]:
+    element_type = fields.get("elementType")
+    return {
+        "interactionCategory": interaction_category(
+            str(fields["elementId"]), None if element_type is None else str(element_type)
+        ),
+        "pagePath": optional_page_path(fields.get("pageUrl")),
+    }
+
+
+CLICK = EventType(
+    name="click",
+    description="an element was clicked",
+    fields=(
+        Field(
+            "elementId",
+            Text(128),
+            required=True,
+            example={"choice": ["cta-button", "nav-home", "add-to-cart", "search-box"]},
+        ),
+        Field(
+            "elementType",
+            Text(32, identifier=True),
+            example={"choice": ["button", "link", "input"]},
+        ),
+        Field("pageUrl", URL, example={"choice": EXAMPLE_PAGES}),
+    ),
+    derive=derive,
+    derived=("interactionCategory", "pagePath"),
+    family=Family("clicks", dimensions=("elementId",), labels=("element",)),
+)

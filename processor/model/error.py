@@ -1,0 +1,82 @@
+"""error: a client-side error; feeds errors by type and page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from processor.model.common import EXAMPLE_PAGES, URL, optional_page_path
+from processor.model.rules import Text
+from processor.model.spec import EventType, Family, Field
+from processor.types import FieldValue
+
+_CLIENT_ERRORS = ("javascript", "js", "typeerror", "referenceerror", "syntaxerror", "render")
+_NETWORK_ERRORS = ("network", "timeout", "fetch", "cors", "offline", "dns")
+_SERVER_ERRORS = ("api", "server", "backend", "database", "http5", "5xx", "internal")
+_INPUT_ERRORS = ("validation", "form", "input")
+_CRITICAL_PAGES = ("/checkout", "/payment", "/cart", "/login", "/signup")
+_CRITICAL_TYPES = ("fatal", "crash", "payment")
+
+
+def error_category(error_type: str) -> str:
+    kind = error_type.lower()
+    for markers, category in (
+        (_CLIENT_ERRORS, "client"),
+        (_NETWORK_ERRORS, "network"),
+        (_SERVER_ERRORS, "server"),
+        (_INPUT_ERRORS, "user_input"),
+    ):
+        if any(marker in kind for marker in markers):
+            return category
+    return "other"
+
+
+def error_severity(error_type: str, category: str, path: str) -> str:
+    critical_page = path.lower().startswith(_CRITICAL_PAGES)
+    if any(marker in error_type.lower() for marker in _CRITICAL_TYPES) or (
+        critical_page and category in ("server", "client")
+    ):
+        return "critical"
+    if critical_page or category == "server":
+        return "high"
+    return "medium" if category in ("client", "network") else "low"
+
+
+def derive(fields: Mapping[str, FieldValue]) -> dict[str, FieldValue]:
+    error_type = str(fields["errorType"])
+    path = optional_page_path(fields.get("pageUrl"))
+    category = error_category(error_type)
+    return {
+        "pagePath": path,
+        "errorCategory": category,
+        "severity": error_severity(error_type, category, path),
+    }
+
+
+ERROR = EventType(
+    name="error",
+    description="the client reported an error",
+    fields=(
+        Field(
+            "errorType",
+            Text(64, identifier=True),
+            required=True,
+            example={"choice": {"javascript": 6, "network": 3, "validation": 1}},
+        ),
+        Field(
+            "errorMessage",
+            Text(2048),
+            required=True,
+            example={
+                "choice": [
+                    "Cannot read property of undefined",
+                    "NetworkError when attempting to fetch resource",
+                    "Payment form validation failed",
+                ]
+            },
+        ),
+        Field("pageUrl", URL, example={"choice": EXAMPLE_PAGES}),
+    ),
+    derive=derive,
+    derived=("pagePath", "errorCategory", "severity"),
+    family=Family("errors", dimensions=("errorType", "pagePath"), labels=("errorType", "page")),
+)

@@ -1,0 +1,59 @@
+"""page_view: a page load with its load time; feeds the load-time histogram and PageLoadTime."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from processor.model.common import DEVICE_TYPE, EXAMPLE_PAGES, URL, page_path
+from processor.model.rules import Number
+from processor.model.spec import EventType, Family, Field, Metric
+from processor.types import FieldValue
+
+# Load-time classes (ms): Core Web Vitals-like thresholds for a full page load.
+FAST_LOAD_MS = 1000
+MODERATE_LOAD_MS = 3000
+
+
+def load_time_class(load_time_ms: int | Decimal) -> str:
+    if load_time_ms < FAST_LOAD_MS:
+        return "fast"
+    return "moderate" if load_time_ms < MODERATE_LOAD_MS else "slow"
+
+
+def engagement_score(pages_viewed: int | None, session_length_s: int | Decimal | None) -> int:
+    """0..100: 10 points per page viewed plus 1 per 30 s of session, capped at 100."""
+    points = 10 * (pages_viewed or 0) + int((session_length_s or 0) // 30)
+    return min(100, points)
+
+
+def derive(fields: Mapping[str, FieldValue]) -> dict[str, FieldValue]:
+    pages = fields.get("pagesViewed")
+    session = fields.get("sessionLength")
+    return {
+        "pagePath": page_path(str(fields["pageUrl"])),
+        "loadTimeClass": load_time_class(fields["loadTime"]),  # type: ignore[arg-type]
+        "engagementScore": engagement_score(pages, session),  # type: ignore[arg-type]
+    }
+
+
+PAGE_VIEW = EventType(
+    name="page_view",
+    description="a page was loaded",
+    fields=(
+        Field("pageUrl", URL, required=True, example={"choice": EXAMPLE_PAGES}),
+        Field(
+            "loadTime",
+            Number(0, 600_000, places=3),
+            required=True,
+            example={"normal": {"mean": 900, "stddev": 350, "min": 80, "max": 6000}, "round": 0},
+        ),
+        DEVICE_TYPE.with_example({"choice": {"desktop": 5, "mobile": 4, "tablet": 1}}),
+        Field("sessionLength", Number(0, 86_400, places=3), example={"int": [5, 1800]}),
+        Field("pagesViewed", Number(1, 10_000, integral_only=True), example={"int": [1, 20]}),
+    ),
+    derive=derive,
+    derived=("pagePath", "loadTimeClass", "engagementScore"),
+    family=Family("loadtime", sums="loadTime", histogram="loadTime"),
+    metrics=(Metric("PageLoadTime", "Milliseconds", "loadTime"),),
+)

@@ -1,0 +1,245 @@
+"""Field rules: one declaration gives the wire type, the precise rejection and the schema."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from processor.currencies import ISO_4217_CODES
+from processor.types import FieldValue, Reason, Rejection
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_IDENTIFIER = r"^[A-Za-z0-9_.:-]+$"
+_IDENTIFIER_RE = re.compile(_IDENTIFIER)
+TIMESTAMP_MIN = datetime(2000, 1, 1, tzinfo=UTC)
+TIMESTAMP_MAX = datetime(2100, 1, 1, tzinfo=UTC)
+_JSON_NUMBER_START = frozenset(b"-0123456789")
+
+
+class InvalidFieldError(Exception):
+    """Raised by a rule's check; carries the precise rejection (field, rule, value)."""
+
+    def __init__(self, reason: Reason, detail: str) -> None:
+        super().__init__(detail)
+        self.rejection = Rejection(reason, detail)
+
+
+def type_name(value: object) -> str:
+    """The JSON name of a decoded value's type, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | Decimal | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, dict) else type(value).__name__
+
+
+def _invalid(detail: str) -> InvalidFieldError:
+    return InvalidFieldError(Reason.INVALID_FIELD, detail)
+
+
+@dataclass(frozen=True)
+class Text:
+    """A string of 1..max_length characters, no control characters, optional pattern/choices."""
+
+    max_length: int
+    identifier: bool = False
+    choices: tuple[str, ...] = ()
+
+    def wire_type(self) -> Any:
+        if self.choices:
+            return Literal[self.choices]
+        # No msgspec pattern: its per-string regex costs more than the whole decode; the
+        # characters are checked by `quick` instead.
+        return Annotated[str, msgspec.Meta(min_length=1, max_length=self.max_length)]
+
+    def quick(self, name: str, value: str) -> str:
+        """After msgspec checked type and length: the character rules, cheaply when ASCII."""
+        if self.choices:
+            return value
+        # Printable ASCII has no control character; the only blank one is all spaces.
+        if value.isascii() and value.isprintable() and (value[0] != " " or value.strip()):
+            if self.identifier and not _IDENTIFIER_RE.match(value):
+                raise _invalid(f"{name} may only contain letters, digits and _ . : -")
+            return value
+        return str(self.check(name, value))
+
+    def check(self, name: str, value: object) -> FieldValue:
+        if not isinstance(value, str):
+            raise _invalid(f"{name} must be a string, got {type_name(value)}")
+        if not value.strip():
+            raise _invalid(f"{name} must not be empty")
+        if len(value) > self.max_length:
+            raise _invalid(
+                f"{name} is {len(value)} characters long, the limit is {self.max_length}"
+            )
+        if _CONTROL.search(value):
+            raise _invalid(f"{name} contains control characters")
+        if _SURROGATE.search(value):
+            raise _invalid(f"{name} is not valid Unicode")
+        if self.identifier and not _IDENTIFIER_RE.match(value):
+            raise _invalid(f"{name} may only contain letters, digits and _ . : -")
+        if self.choices and value not in self.choices:
+            raise _invalid(f"{name} {value!r} is not one of: {', '.join(self.choices)}")
+        return value
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number in [minimum, maximum]; integral_only refuses fractions, places caps decimals.
+
+    On the wire it stays raw JSON text (msgspec.Raw): msgspec's Decimal type would also accept
+    strings, and floats would not keep decimals exact.
+    """
+
+    minimum: int
+    maximum: int
+    integral_only: bool = False
+    places: int = 6
+
+    def wire_type(self) -> Any:
+        return msgspec.Raw
+
+    def from_raw(self, name: str, raw: msgspec.Raw) -> FieldValue | None:
+        """The value of a raw JSON field (None when absent or null), checked like `check`."""
+        if not raw:
+            return None
+        text = bytes(raw)
+        try:
+            whole = int(text)  # the common case: a whole number (JSON has no "1_000")
+        except ValueError:
+            if text[0] not in _JSON_NUMBER_START:
+                return None if text == b"null" else self.check(name, msgspec.json.decode(text))
+            return self.check(name, Decimal(text.decode()))
+        if self.minimum <= whole <= self.maximum:
+            return whole
+        return self.check(name, whole)
+
+    def check(self, name: str, value: object) -> FieldValue:
+        if isinstance(value, bool) or not isinstance(value, int | Decimal):
+            raise _invalid(f"{name} must be a number, got {type_name(value)}")
+        if isinstance(value, Decimal) and not value.is_finite():
+            raise _invalid(f"{name} must be a finite number")
+        # Range first: it also keeps huge exponents (1E+999999) away from int().
+        if not self.minimum <= value <= self.maximum:
+            raise _invalid(f"{name} {value} is out of range [{self.minimum}, {self.maximum}]")
+        if isinstance(value, int):
+            return value
+        if value == value.to_integral_value():
+            return int(value)
+        if self.integral_only:
+            raise _invalid(f"{name} must be a whole number, got {value}")
+        too_precise = _invalid(f"{name} {value} has more than {self.places} decimals")
+        # adjusted() first: 1E-999999999 must not be expanded into a billion digits.
+        if value.adjusted() < -self.places:
+            raise too_precise
+        whole, _, fraction = format(value, "f").partition(".")
+        fraction = fraction.rstrip("0")
+        if len(fraction) > self.places:
+            raise too_precise
+        # Plain notation: an exponent such as 1E-3 would leak into stored items.
+        return Decimal(f"{whole}.{fraction}")
+
+
+@dataclass(frozen=True)
+class Boolean:
+    """A JSON true/false."""
+
+    def wire_type(self) -> Any:
+        return bool
+
+    def check(self, name: str, value: object) -> FieldValue:
+        if not isinstance(value, bool):
+            raise _invalid(f"{name} must be true or false, got {type_name(value)}")
+        return value
+
+
+@dataclass(frozen=True)
+class Currency:
+    """An ISO 4217 alphabetic code in upper case."""
+
+    def wire_type(self) -> Any:
+        return Literal[tuple(sorted(ISO_4217_CODES))]
+
+    def check(self, name: str, value: object) -> FieldValue:
+        if not isinstance(value, str):
+            raise _invalid(f"{name} must be a string, got {type_name(value)}")
+        if value not in ISO_4217_CODES:
+            hint = " (codes are upper case)" if value.upper() in ISO_4217_CODES else ""
+            raise _invalid(f"{name} {value[:16]!r} is not an ISO 4217 code{hint}")
+        return value
+
+
+Rule = Text | Number | Boolean | Currency
+
+
+def _looks_canonical(text: str) -> bool:
+    """format_timestamp()'s own shape, `2024-01-01T12:00:00.000Z` (string positions: cheaper
+    than a regex; fromisoformat then checks the digits and the date)."""
+    return (
+        len(text) == 24
+        and text[23] == "Z"
+        and text[19] == "."
+        and text[10] == "T"
+        and text.isascii()
+        and text[20:23].isdigit()
+    )
+
+
+def parse_timestamp(name: str, value: object) -> datetime:
+    """ISO-8601 date and time with a UTC offset (or Z), between 2000 and 2100, as UTC."""
+    if not isinstance(value, str):
+        raise _invalid(f"{name} must be a string, got {type_name(value)}")
+    text = value.strip()
+    try:
+        if len(text) > 40 or "T" not in text.upper():
+            raise ValueError("no time part")
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise _invalid(
+            f"{name} {value[:40]!r} is not an ISO-8601 date-time like 2024-01-01T12:00:00Z"
+        ) from exc
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise _invalid(f"{name} {value!r} has no UTC offset (add Z)")
+    parsed = parsed.astimezone(UTC)
+    if not TIMESTAMP_MIN <= parsed < TIMESTAMP_MAX:
+        raise _invalid(f"{name} {value!r} is not between 2000 and 2100")
+    return parsed
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO-8601 UTC with milliseconds: the results table's sort key format."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def stored_timestamp(sent: object, arrival: datetime) -> str:
+    """The timestamp an event is stored under: as sent when canonical, else normalised."""
+    if sent is None:
+        return format_timestamp(arrival)
+    if isinstance(sent, str) and _looks_canonical(sent):
+        # Already UTC with milliseconds: a real date (fromisoformat) within 2000..2099 is
+        # all that is left to check (the general path below says why when it is not).
+        try:
+            datetime.fromisoformat(sent)
+        except ValueError:
+            pass
+        else:
+            if "2000" <= sent[:4] <= "2099":
+                return sent
+    return format_timestamp(parse_timestamp("timestamp", sent))
+
+
+def minute_of(timestamp: str) -> str:
+    """The minute bucket of a format_timestamp() string (a slice: cheaper than strftime)."""
+    return timestamp[:16] + "Z"

@@ -1,0 +1,69 @@
+"""user_signup: a new account; feeds sign-ups by campaign."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from processor.model.rules import Boolean, Text
+from processor.model.spec import EventType, Family, Field
+from processor.types import FieldValue
+
+DIRECT_CAMPAIGN = "direct"
+_SEARCH = frozenset({"google", "bing", "yahoo", "duckduckgo", "baidu", "yandex", "ecosia"})
+_SOCIAL = frozenset(
+    {"facebook", "instagram", "twitter", "x", "linkedin", "tiktok", "reddit", "youtube",
+     "pinterest", "snapchat", "mastodon", "threads"}
+)  # fmt: skip
+_EMAIL = frozenset({"email", "newsletter", "mailchimp", "sendgrid"})
+_PAID_MARKERS = ("cpc", "ppc", "paid", "ads", "adwords", "display")
+_AFFILIATE_MARKERS = ("affiliate", "partner")
+
+
+def campaign_key(campaign_source: str | None) -> str:
+    """Lower-cased, trimmed campaign source; `direct` when absent."""
+    return campaign_source.strip().lower() if campaign_source else DIRECT_CAMPAIGN
+
+
+def attribution_channel(campaign: str) -> str:
+    if campaign == DIRECT_CAMPAIGN:
+        return "direct"
+    if any(marker in campaign for marker in _PAID_MARKERS):
+        return "paid"
+    if any(marker in campaign for marker in _AFFILIATE_MARKERS):
+        return "affiliate"
+    if campaign in _SEARCH:
+        return "search"
+    if campaign in _SOCIAL:
+        return "social"
+    if campaign in _EMAIL:
+        return "email"
+    return "referral"
+
+
+def derive(fields: Mapping[str, FieldValue]) -> dict[str, FieldValue]:
+    source = fields.get("campaignSource")
+    campaign = campaign_key(None if source is None else str(source))
+    return {"campaignKey": campaign, "attributionChannel": attribution_channel(campaign)}
+
+
+USER_SIGNUP = EventType(
+    name="user_signup",
+    description="an account was created",
+    fields=(
+        Field(
+            "signupMethod",
+            Text(32, identifier=True),
+            required=True,
+            example={"choice": ["email", "google", "apple", "github"]},
+        ),
+        Field(
+            "campaignSource",
+            Text(64),
+            example={"choice": ["google", "facebook", "newsletter", "direct", "twitter"]},
+        ),
+        Field("marketingConsent", Boolean(), example={"choice": [True, False]}),
+    ),
+    derive=derive,
+    derived=("campaignKey", "attributionChannel"),
+    family=Family("signups", dimensions=("campaignKey",), labels=("campaign",)),
+)
