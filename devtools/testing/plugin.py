@@ -1,0 +1,1 @@
+"""pytest plugin: the `pipeline` session fixture."""
