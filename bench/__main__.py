@@ -13,6 +13,7 @@ from rich.console import Console
 BENCHMARKS: tuple[tuple[str, str], ...] = (
     ("processor", "bench.processor_bench"),
     ("local-cloud", "bench.local_cloud_bench"),
+    ("sync", "bench.sync_bench"),
     ("pipeline", "bench.pipeline_bench"),
     ("replay", "bench.replay_bench"),
 )

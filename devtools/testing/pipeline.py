@@ -24,7 +24,7 @@ from devtools.paths import StatePaths, project_root
 from devtools.producer import OutgoingRecord, encode_event, partition_key_for, put_records
 from devtools.query.aggregates import query_aggregates
 from devtools.replay import quarantine as replay_quarantine
-from devtools.replay.results import plain
+from devtools.replay.results import stored_item
 from devtools.replay.run import Clients, ReplayTarget, replay
 from devtools.report.model import ReplayReport
 
@@ -152,14 +152,7 @@ class Pipeline:
     # -- results ----------------------------------------------------------------------------
     def stored(self, event_id: str) -> dict[str, Any] | None:
         """The results-table item of `event_id` as plain values, or None."""
-        response = self._clients.dynamodb.query(
-            TableName=self._results_table,
-            KeyConditionExpression="eventId = :id",
-            ExpressionAttributeValues={":id": {"S": event_id}},
-            ConsistentRead=True,
-        )
-        items = response.get("Items", [])
-        return {name: plain(value) for name, value in items[0].items()} if items else None
+        return stored_item(self._clients.dynamodb, self._results_table, event_id)
 
     def quarantined(self, reason: str | None = None) -> list[dict[str, Any]]:
         """Every quarantined record's document (reason, detail, position, original bytes)."""

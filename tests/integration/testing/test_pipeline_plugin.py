@@ -14,7 +14,7 @@ pytest_plugins = ("pytester",)
 
 pytestmark = pytest.mark.emulator
 
-USER_TESTS = '''
+USER_TESTS = """
 import json, os, time
 from pathlib import Path
 
@@ -59,7 +59,7 @@ def test_interrupted(pipeline):
 
 def test_never_reached(pipeline):
     pass
-'''
+"""
 
 
 def test_user_session_passes_fails_and_is_interrupted_with_nothing_left_running(
@@ -83,11 +83,13 @@ def test_user_session_passes_fails_and_is_interrupted_with_nothing_left_running(
     assert "expected-something-else" in output
     assert "test_never_reached" not in output.split("short test summary")[0].split("FAILURES")[0]
     outcomes = result.parseoutcomes()
-    assert outcomes.get("passed") == 2 and outcomes.get("failed") == 1, output
+    assert outcomes.get("passed") == 2, output
+    assert outcomes.get("failed") == 1, output
     # AND reset ran (its duration is measured by `make bench`, not asserted here)
     assert float(reset_file.read_text()) > 0
     # AND the emulator and the driver the fixture started are gone
     pids = json.loads(pids_file.read_text())
-    assert pids["emulator"] and pids["driver"]
+    assert pids["emulator"]
+    assert pids["driver"]
     for pid in pids.values():
         assert not process.alive(pid), f"pid {pid} still running after the session"

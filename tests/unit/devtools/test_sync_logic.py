@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from devtools.sync import fingerprint, imports, watching
-from devtools.sync.flow import changed_infrastructure
 from devtools.sync.fingerprint import SourceRecord
+from devtools.sync.flow import changed_infrastructure
 from stack.bundling import EXCLUDED_NAMES
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -43,7 +43,10 @@ def test_a_syntax_error_is_one_file_line_problem(project: Path) -> None:
     target.write_text("\n".join([*lines, "broken = (", ""]))
     problem = imports.check(project, ENV)
     assert problem is not None
-    assert str(problem) == f"processor/analytics.py:{len(lines) + 1}: SyntaxError: '(' was never closed"
+    assert (
+        str(problem)
+        == f"processor/analytics.py:{len(lines) + 1}: SyntaxError: '(' was never closed"
+    )
 
 
 def test_an_import_error_points_at_the_importing_line(project: Path) -> None:
@@ -59,7 +62,8 @@ def test_an_import_error_points_at_the_importing_line(project: Path) -> None:
 def test_an_error_raised_at_import_time_names_its_line(project: Path) -> None:
     problem = imports.check(project, {key: ENV[key] for key in ("AWS_REGION",)})
     assert problem is not None
-    assert problem.file.startswith("processor/") and problem.line > 0
+    assert problem.file.startswith("processor/")
+    assert problem.line > 0
     assert "RESULTS_TABLE_NAME" in problem.problem
 
 
@@ -95,5 +99,6 @@ def test_saves_are_classified(project: Path) -> None:
         ("processor/requirements.txt",), needs_deploy=True
     )
     change = classify("stack/storage.py", "processor/items.py")
-    assert change is not None and change.needs_deploy
+    assert change is not None
+    assert change.needs_deploy
     assert classify("stack/README.md") is None

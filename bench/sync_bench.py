@@ -1,0 +1,139 @@
+"""`devtools sync`: command start to new code serving, and save to serving with `--watch`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from devtools.testing.pipeline import Pipeline
+
+RUNS = 5
+ROOT = Path(__file__).resolve().parents[1]
+DEVTOOLS = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin" / "devtools"
+
+
+def _copy(target: Path) -> Path:
+    for name in ("processor", "stack"):
+        shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "cdk.json", target / "cdk.json")
+    return target
+
+
+def _edit(root: Path) -> None:
+    handler = root / "processor" / "handler.py"
+    handler.write_text(handler.read_text() + f"\n# edit {uuid.uuid4().hex}\n")
+
+
+def _cli(pipeline: Pipeline, root: Path, *args: str) -> list[str]:
+    return [
+        str(DEVTOOLS), "--endpoint-url", pipeline.endpoint_url,
+        "--state-dir", str(pipeline.paths.root), *args,
+    ]  # fmt: skip
+
+
+def _serving(pipeline: Pipeline, previous: str, deadline: float) -> str:
+    """Wait until the function reports new code with its update Successful; its CodeSha256."""
+    client = pipeline._clients.lambda_
+    while time.monotonic() < deadline:
+        config = client.get_function_configuration(FunctionName=pipeline.outputs.function_name)
+        if config["CodeSha256"] != previous and config.get("LastUpdateStatus") == "Successful":
+            return str(config["CodeSha256"])
+        time.sleep(0.02)
+    raise TimeoutError("the new code was not serving within the deadline")
+
+
+def _code(pipeline: Pipeline) -> str:
+    client = pipeline._clients.lambda_
+    return str(
+        client.get_function_configuration(FunctionName=pipeline.outputs.function_name)["CodeSha256"]
+    )
+
+
+def _one_shot(pipeline: Pipeline, root: Path) -> float:
+    _edit(root)
+    began = time.monotonic()
+    subprocess.run(_cli(pipeline, root, "sync"), cwd=root, check=True, capture_output=True)
+    return time.monotonic() - began
+
+
+def _watch(pipeline: Pipeline, root: Path, runs: int) -> list[float]:
+    watcher = subprocess.Popen(
+        _cli(pipeline, root, "sync", "--watch"),
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    try:
+        assert watcher.stdout is not None
+        for line in watcher.stdout:
+            if "watching" in line:
+                break
+        values: list[float] = []
+        for _ in range(runs):
+            previous = _code(pipeline)
+            time.sleep(0.5)
+            _edit(root)
+            began = time.monotonic()
+            _serving(pipeline, previous, began + 60)
+            values.append(time.monotonic() - began)
+        return values
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=10)
+
+
+def _reset(pipeline: Pipeline, runs: int) -> list[float]:
+    values: list[float] = []
+    for _ in range(runs):
+        pipeline.put([{"eventType": "click", "userId": "u", "elementId": "e"}] * 20)
+        pipeline.wait()
+        began = time.monotonic()
+        pipeline.reset()
+        values.append(time.monotonic() - began)
+    return values
+
+
+def run(console: Console) -> None:
+    """Deploy once on a private emulator, then time sync runs against it."""
+    with tempfile.TemporaryDirectory(prefix="sync-bench-") as tmp:
+        console.print("[dim]deploying on a private emulator ...")
+        pipeline = Pipeline.start(Path(tmp) / "pipeline")
+        try:
+            root = _copy(Path(tmp) / "checkout")
+            one_shot = [_one_shot(pipeline, root) for _ in range(RUNS)]
+            watched = _watch(pipeline, root, RUNS)
+            reset = _reset(pipeline, RUNS)
+        finally:
+            pipeline.stop()
+    table = Table(title="Inner loop (seconds)", title_justify="left")
+    for column in ("measure", "runs", "median", "min", "max", "target"):
+        table.add_column(column, justify="left" if column in ("measure", "target") else "right")
+    for name, values, target in (
+        ("`devtools sync`: command start -> new code serving", one_shot, "<= 2"),
+        ("`sync --watch`: save -> new code serving", watched, "<= 3"),
+        ("`pipeline.reset()` after 20 events", reset, "< 1"),
+    ):
+        table.add_row(
+            name,
+            str(len(values)),
+            f"{statistics.median(values):.2f}",
+            f"{min(values):.2f}",
+            f"{max(values):.2f}",
+            target,
+        )
+    console.print(table)
+    console.print(
+        f"[dim]{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; serving = "
+        "UpdateFunctionCode answered and LastUpdateStatus Successful (the next batch runs it)"
+    )
