@@ -14,7 +14,6 @@ from devtools.paths import project_root
 from devtools.sync import imports
 from devtools.sync.flow import NeedsDeployError, SyncResult
 from devtools.sync.flow import sync as run_sync
-from devtools.sync.watching import changes
 
 
 def _render(settings: Settings, result: SyncResult, *, began: float) -> None:
@@ -41,6 +40,8 @@ def _as_json(result: SyncResult) -> dict[str, Any]:
 
 def watch_loop(settings: Settings, clients: AwsClients, deploy_again: Any) -> None:
     """Sync on processor-only saves; call `deploy_again()` when stack/ or the pins changed."""
+    from devtools.sync.watching import changes  # the file watcher only where it is used
+
     root = project_root()
     terminal = settings.terminal
     imports.warm(root)  # forked import checks then start with the dependencies loaded
@@ -65,8 +66,6 @@ def watch_loop(settings: Settings, clients: AwsClients, deploy_again: Any) -> No
 @pass_settings
 def sync(settings: Settings, watch: bool, force: bool, as_json: bool) -> None:
     """Push processor/ to the deployed function (no CloudFormation), after an import check."""
-    from devtools.cli.deploy import deploy_from_watch
-
     began = time.monotonic()
     clients = AwsClients.build(settings.client)
     try:
@@ -74,6 +73,8 @@ def sync(settings: Settings, watch: bool, force: bool, as_json: bool) -> None:
     except NeedsDeployError as exc:
         if not watch:
             raise
+        from devtools.cli.deploy import deploy_from_watch
+
         settings.terminal.info(f"{exc}: deploying first")
         deploy_from_watch(settings)
     else:
@@ -82,4 +83,6 @@ def sync(settings: Settings, watch: bool, force: bool, as_json: bool) -> None:
         else:
             _render(settings, result, began=began)
     if watch:
+        from devtools.cli.deploy import deploy_from_watch
+
         watch_loop(settings, clients, lambda: deploy_from_watch(settings))
