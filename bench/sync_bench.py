@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import statistics
 import subprocess
 import tempfile
 import time
@@ -14,18 +12,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bench.local_cloud_bench import _row
+from devtools.testing.checkout import copy_sources
 from devtools.testing.pipeline import Pipeline
 
 RUNS = 5
 ROOT = Path(__file__).resolve().parents[1]
 DEVTOOLS = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin" / "devtools"
-
-
-def _copy(target: Path) -> Path:
-    for name in ("processor", "stack"):
-        shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "cdk.json", target / "cdk.json")
-    return target
 
 
 def _edit(root: Path) -> None:
@@ -110,7 +103,7 @@ def run(console: Console) -> None:
         console.print("[dim]deploying on a private emulator ...")
         pipeline = Pipeline.start(Path(tmp) / "pipeline")
         try:
-            root = _copy(Path(tmp) / "checkout")
+            root = copy_sources(Path(tmp) / "checkout")
             one_shot = [_one_shot(pipeline, root) for _ in range(RUNS)]
             watched = _watch(pipeline, root, RUNS)
             reset = _reset(pipeline, RUNS)
@@ -119,19 +112,9 @@ def run(console: Console) -> None:
     table = Table(title="Inner loop (seconds)", title_justify="left")
     for column in ("measure", "runs", "median", "min", "max", "target"):
         table.add_column(column, justify="left" if column in ("measure", "target") else "right")
-    for name, values, target in (
-        ("`devtools sync`: command start -> new code serving", one_shot, "<= 2"),
-        ("`sync --watch`: save -> new code serving", watched, "<= 3"),
-        ("`pipeline.reset()` after 20 events", reset, "< 1"),
-    ):
-        table.add_row(
-            name,
-            str(len(values)),
-            f"{statistics.median(values):.2f}",
-            f"{min(values):.2f}",
-            f"{max(values):.2f}",
-            target,
-        )
+    _row(table, "`devtools sync`: command start -> new code serving", one_shot, "<= 2")
+    _row(table, "`sync --watch`: save -> new code serving", watched, "<= 3")
+    _row(table, "`pipeline.reset()` after 20 events", reset, "< 1")
     console.print(table)
     console.print(
         f"[dim]{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; serving = "

@@ -12,18 +12,12 @@ import pytest
 
 from devtools.deploy import driver_link
 from devtools.sync import flow
+from devtools.testing.checkout import copy_sources
 from tests.deployed import DeployedStack
 
 pytestmark = pytest.mark.emulator
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def _copy(tmp_path: Path) -> Path:
-    for name in ("processor", "stack"):
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "cdk.json", tmp_path / "cdk.json")
-    return tmp_path
 
 
 def _code_sha(deployed: DeployedStack) -> str:
@@ -34,7 +28,7 @@ def _code_sha(deployed: DeployedStack) -> str:
 
 
 def test_sync_checks_refuses_and_pushes(deployed: DeployedStack, tmp_path: Path) -> None:
-    root = _copy(tmp_path)
+    root = copy_sources(tmp_path)
     before = _code_sha(deployed)
     driver_pid = driver_link.running_pid(deployed.paths)
 

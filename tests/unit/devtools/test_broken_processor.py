@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from devtools.testing.checkout import copy_sources
 from devtools.testing.pipeline import free_port
-
-ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
 def broken_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the checkout whose processor has a syntax error."""
-    root = tmp_path_factory.mktemp("broken")
-    for name in ("devtools", "processor", "stack"):
-        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "cdk.json", root / "cdk.json")
+    root = copy_sources(tmp_path_factory.mktemp("broken"), names=("devtools", "processor", "stack"))
     target = root / "processor" / "validation.py"
     lines = target.read_text().splitlines()
     target.write_text("\n".join([*lines, "def broken(:", ""]))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,18 +9,14 @@ import pytest
 from devtools.sync import fingerprint, imports, watching
 from devtools.sync.fingerprint import SourceRecord
 from devtools.sync.flow import changed_infrastructure
+from devtools.testing.checkout import copy_sources
 from stack.bundling import EXCLUDED_NAMES
-
-ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the processor and the stack's sources, to break on purpose."""
-    for name in ("processor", "stack"):
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "cdk.json", tmp_path / "cdk.json")
-    return tmp_path
+    return copy_sources(tmp_path)
 
 
 ENV = {
