@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import click
 
 from devtools.cli.terminal import Terminal
@@ -16,6 +15,8 @@ from devtools.paths import StatePaths
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    import boto3
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_PORT = ownership.DEFAULT_PORT

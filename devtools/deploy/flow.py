@@ -195,7 +195,9 @@ def deploy(
         # the asset is unchanged for CloudFormation, which therefore left the synced code
         with timer.step("restore code"):
             sync_flow.push_deployed_asset(options.paths, clients, outputs.function_name)
-    fingerprint.record_deploy(options.paths, source)
+    fingerprint.record_deploy(
+        options.paths, source, sync_flow.function_env(clients.lambda_, outputs.function_name)
+    )
 
     report: VerificationReport | None = None
     if options.verify:

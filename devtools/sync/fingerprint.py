@@ -37,6 +37,8 @@ class SourceRecord:
     synced_processor: str | None = None
     synced_at: float | None = None
     code_sha256: str | None = None
+    # the function's environment, so the import check can start before any AWS call
+    function_env: dict[str, str] | None = None
 
     @property
     def synced_since_deploy(self) -> bool:
@@ -108,9 +110,14 @@ def _save(paths: StatePaths, record: SourceRecord) -> None:
     staging.replace(target)
 
 
-def record_deploy(paths: StatePaths, deployed: Fingerprint) -> None:
+def record_deploy(
+    paths: StatePaths, deployed: Fingerprint, function_env: dict[str, str] | None = None
+) -> None:
     """Called after a successful deploy with the fingerprint taken before its synth."""
-    _save(paths, SourceRecord(deployed=deployed, deployed_at=time.time()))
+    _save(
+        paths,
+        SourceRecord(deployed=deployed, deployed_at=time.time(), function_env=function_env),
+    )
 
 
 def record_sync(paths: StatePaths, record: SourceRecord, processor: str, code_sha256: str) -> None:
@@ -122,6 +129,7 @@ def record_sync(paths: StatePaths, record: SourceRecord, processor: str, code_sh
             synced_processor=processor,
             synced_at=time.time(),
             code_sha256=code_sha256,
+            function_env=record.function_env,
         ),
     )
 

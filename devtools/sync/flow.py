@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from devtools.deploy.cdk import STACK_NAME
 from devtools.deploy.clients import AwsClients
@@ -13,6 +14,9 @@ from devtools.errors import StackNotDeployedError, UserError
 from devtools.paths import StatePaths
 from devtools.sync import fingerprint, imports, package, push
 from devtools.sync.fingerprint import Fingerprint, SourceRecord
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
 
 
 class ImportCheckError(UserError):
@@ -81,11 +85,8 @@ def sync(
     if now.processor == running and not force:
         return SyncResult(function_name, pushed=False, code_sha256=record.code_sha256, code_bytes=0)
 
-    config = clients.lambda_.get_function_configuration(FunctionName=function_name)
-    env = dict(config.get("Environment", {}).get("Variables", {}))
-    # what the Lambda runtime adds; the handler builds its clients at import time
-    env.setdefault("AWS_REGION", config["FunctionArn"].split(":")[3])
-    env.setdefault("AWS_DEFAULT_REGION", env["AWS_REGION"])
+    # started before the first AWS call, so the check overlaps loading the SDK in this process
+    env = record.function_env or function_env(clients.lambda_, function_name)
     pending = imports.start_check(project_root, env)
     steps["prepare"] = time.monotonic() - began
 
@@ -106,6 +107,16 @@ def sync(
     steps["push"] = time.monotonic() - began
     fingerprint.record_sync(paths, record, now.processor, code_sha256)
     return SyncResult(function_name, True, code_sha256, len(code), steps)
+
+
+def function_env(lambda_client: LambdaClient, function_name: str) -> dict[str, str]:
+    """The function's environment as the Lambda runtime shows it to the handler at import."""
+    config = lambda_client.get_function_configuration(FunctionName=function_name)
+    env = dict(config.get("Environment", {}).get("Variables", {}))
+    # what the runtime adds; the handler builds its clients at import time
+    env.setdefault("AWS_REGION", config["FunctionArn"].split(":")[3])
+    env.setdefault("AWS_DEFAULT_REGION", env["AWS_REGION"])
+    return env
 
 
 def reverted_after_sync(previous: SourceRecord, now: Fingerprint) -> bool:
