@@ -20,6 +20,16 @@ EXIT_USER_ERROR = 1
 EXIT_BUG = 2
 
 
+class CommandImportError(UserError):
+    """When a command's module does not import (a syntax or import error in processor/)."""
+
+    def __init__(self, command: str, problem: str) -> None:
+        super().__init__(
+            f"{problem} (`devtools {command}` imports the processor: fix it and run it again)"
+        )
+        self.problem = problem
+
+
 class DevtoolsGroup(click.Group):
     """A group that converts exceptions into exit codes: 1 for user errors, 2 for bugs.
 
@@ -38,10 +48,7 @@ class DevtoolsGroup(click.Group):
         try:
             module = importlib.import_module(module_name)
         except (SyntaxError, ImportError) as exc:
-            raise UserError(
-                f"{describe(exc, project_root())} (`devtools {cmd_name}` imports the processor: "
-                "fix it and run the command again)"
-            ) from exc
+            raise CommandImportError(cmd_name, str(describe(exc, project_root()))) from exc
         command = getattr(module, attribute)
         assert isinstance(command, click.Command)
         self.add_command(command, cmd_name)
@@ -53,8 +60,8 @@ class DevtoolsGroup(click.Group):
         for name in self.list_commands(ctx):
             try:
                 command = self.get_command(ctx, name)
-            except UserError as exc:
-                rows.append((name, f"(unavailable: {str(exc).split(' (`devtools')[0]})"))
+            except CommandImportError as exc:
+                rows.append((name, f"(unavailable: {exc.problem})"))
                 continue
             if command is not None and not command.hidden:
                 rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))

@@ -91,14 +91,15 @@ def sync(
     steps["prepare"] = time.monotonic() - began
 
     began = time.monotonic()
-    asset = package.deployed_asset(paths, STACK_NAME)
-    dependencies = package.dependencies_zip(asset, paths.root / "sync")
-    code = package.function_zip(dependencies, project_root / "processor")
-    steps["package"] = time.monotonic() - began
-
-    began = time.monotonic()
-    problem = pending.result()
-    steps["import check"] = time.monotonic() - began
+    try:
+        asset = package.deployed_asset(paths, STACK_NAME)
+        dependencies = package.dependencies_zip(asset, paths.root / "sync")
+        code = package.function_zip(dependencies, project_root / "processor")
+    finally:
+        steps["package"] = time.monotonic() - began
+        began = time.monotonic()
+        problem = pending.result()  # always reaped, also when packaging failed
+        steps["import check"] = time.monotonic() - began
     if problem is not None:
         raise ImportCheckError(f"{problem} (nothing pushed)")
 

@@ -38,10 +38,12 @@ def describe(exc: BaseException, project_root: Path) -> ImportProblem:
     if isinstance(exc, SyntaxError) and exc.filename:
         # the message without CPython's "(file.py, line N)" suffix, which we print in front
         return ImportProblem(_relative(exc.filename, root), exc.lineno or 0, _syntax(exc))
+    # the innermost frame of the user's code, not of devtools' own machinery in the checkout
+    tooling = root / "devtools"
     frames = [
         frame
         for frame in traceback.extract_tb(exc.__traceback__)
-        if _inside(frame.filename, root) and "/devtools/" not in frame.filename
+        if _inside(frame.filename, root) and not _inside(frame.filename, tooling)
     ]
     if frames:
         last = frames[-1]

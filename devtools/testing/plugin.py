@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import atexit
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from devtools.testing.pipeline import Pipeline
+if TYPE_CHECKING:
+    from devtools.testing.pipeline import Pipeline
 
 
 @pytest.fixture(scope="session")
@@ -17,6 +19,9 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     Started once per session; stopped at the end of the session, also when a test fails or
     the session is interrupted (and at interpreter exit should teardown never run).
     """
+    # imported here: every pytest run loads this plugin, only sessions using it pay for it
+    from devtools.testing.pipeline import Pipeline
+
     running = Pipeline.start(tmp_path_factory.mktemp("devtools-pipeline"))
     atexit.register(running.stop)
     try:
