@@ -57,7 +57,9 @@ def _one_shot(pipeline: Pipeline, root: Path, *command: str) -> float:
     """Edit processor/, then time one CLI command (`sync`, or `deploy` as before sync existed)."""
     _edit(root)
     began = time.monotonic()
-    subprocess.run(_cli(pipeline, root, *command), cwd=root, check=True, capture_output=True)
+    done = subprocess.run(_cli(pipeline, root, *command), cwd=root, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"devtools {' '.join(command)} failed: {done.stderr.strip()}")
     return time.monotonic() - began
 
 
@@ -107,8 +109,10 @@ def run(console: Console) -> None:
         pipeline = Pipeline.start(Path(tmp) / "pipeline")
         try:
             root = copy_sources(Path(tmp) / "checkout")
-            if (ROOT / ".cache").is_dir():  # the Lambda asset's wheels, as a deploy here uses
-                (root / ".cache").symlink_to(ROOT / ".cache")
+            # what a deploy from this checkout uses: the asset's wheels and the CDK CLI
+            for shared in (".cache", "node_modules"):
+                if (ROOT / shared).is_dir():
+                    (root / shared).symlink_to(ROOT / shared)
             one_shot: list[float] = []
             deploys: list[float] = []
             for run_index in range(RUNS):

@@ -48,7 +48,10 @@ class DevtoolsGroup(click.Group):
         try:
             module = importlib.import_module(module_name)
         except (SyntaxError, ImportError) as exc:
-            raise CommandImportError(cmd_name, str(describe(exc, project_root()))) from exc
+            problem = describe(exc, project_root())
+            if not problem.file.startswith("processor/"):
+                raise  # devtools' own import failed: a bug, not the user's processor
+            raise CommandImportError(cmd_name, str(problem)) from exc
         command = getattr(module, attribute)
         assert isinstance(command, click.Command)
         self.add_command(command, cmd_name)

@@ -38,13 +38,15 @@ def describe(exc: BaseException, project_root: Path) -> ImportProblem:
     if isinstance(exc, SyntaxError) and exc.filename:
         # the message without CPython's "(file.py, line N)" suffix, which we print in front
         return ImportProblem(_relative(exc.filename, root), exc.lineno or 0, _syntax(exc))
-    # the innermost frame of the user's code, not of devtools' own machinery in the checkout
-    tooling = root / "devtools"
-    frames = [
-        frame
-        for frame in traceback.extract_tb(exc.__traceback__)
-        if _inside(frame.filename, root) and not _inside(frame.filename, tooling)
+    # the innermost frame in processor/, else anywhere in the checkout (devtools' own code);
+    # never a library's frame, even when the virtualenv lives inside the checkout
+    processor = root / HANDLER_MODULE.split(".")[0]
+    inside = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if _inside(f.filename, root) and "site-packages" not in f.filename
     ]
+    frames = [f for f in inside if _inside(f.filename, processor)] or inside
     if frames:
         last = frames[-1]
         return ImportProblem(_relative(last.filename, root), last.lineno or 0, problem)

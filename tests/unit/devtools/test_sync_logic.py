@@ -97,3 +97,24 @@ def test_saves_are_classified(project: Path) -> None:
     assert change is not None
     assert change.needs_deploy
     assert classify("stack/README.md") is None
+
+
+def _import_error_in(project: Path, relative: str) -> ImportError:
+    code = compile("from os import nothing_here", str(project / relative), "exec")
+    try:
+        exec(code, {})
+    except ImportError as exc:
+        return exc
+    raise AssertionError("the import did not fail")
+
+
+def test_an_import_error_in_devtools_itself_is_not_blamed_on_the_processor(
+    project: Path,
+) -> None:
+    # the CLI reports only processor/ problems as user errors; devtools' own are bugs
+    assert imports.describe(_import_error_in(project, "devtools/cli/x.py"), project).file == (
+        "devtools/cli/x.py"
+    )
+    assert imports.describe(_import_error_in(project, "processor/x.py"), project).file == (
+        "processor/x.py"
+    )
