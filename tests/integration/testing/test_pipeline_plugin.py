@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -63,18 +62,15 @@ def test_never_reached(pipeline):
 
 
 def test_user_session_passes_fails_and_is_interrupted_with_nothing_left_running(
-    pytester: pytest.Pytester, tmp_path: Path
+    pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN a user's test file using only the fixture the installed plugin provides
     pytester.makepyfile(test_user=USER_TESTS)
     pids_file, reset_file = tmp_path / "pids.json", tmp_path / "reset.txt"
-    os.environ["PIPELINE_PIDS"] = str(pids_file)
-    os.environ["PIPELINE_RESET"] = str(reset_file)
-    try:
-        # WHEN the user runs pytest (a separate process, like `pytest` in their checkout)
-        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=400)
-    finally:
-        del os.environ["PIPELINE_PIDS"], os.environ["PIPELINE_RESET"]
+    monkeypatch.setenv("PIPELINE_PIDS", str(pids_file))
+    monkeypatch.setenv("PIPELINE_RESET", str(reset_file))
+    # WHEN the user runs pytest (a separate process, like `pytest` in their checkout)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=400)
     output = result.stdout.str()
     # THEN two tests pass, the user's assertion fails with its own message, the interrupt stops
     # the session before the last test
