@@ -14,6 +14,9 @@ SCENARIO ?= scenarios/checkout_errors.yaml
 # Context for the AWS targets, e.g. CONTEXT="lambdaReservedConcurrency=0 alarmEmail=me@example.com"
 CONTEXT ?=
 CDK_CONTEXT_ARGS := $(addprefix -c ,$(CONTEXT))
+# `make local-up PORT=4640` / `make demo PORT=4640`; later commands follow the recorded emulator.
+PORT ?=
+UP_ARGS := $(if $(PORT),--port $(PORT))
 
 # jsii takes the Node majors whose end-of-life banner to silence (Node 20 is our floor).
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
@@ -80,14 +83,14 @@ test: lint runtime-sdk ## Lint, type-check and run the whole suite (unit, stack,
 test-fast: install ## Only the tests that need no emulator
 	$(PY) -m pytest -m "not emulator and not e2e"
 
-watch: install ## Redeploy to the local emulator on every change (cdk watch)
+watch: install ## Push processor/ changes in about a second (sync); stack/ changes redeploy
 	$(DEVTOOLS) deploy --watch
 
 bench: install ## Benchmarks: medians and ratios printed as tables
 	$(PY) -m bench
 
-local-up: install ## Start the embedded emulator (MiniStack) on 127.0.0.1
-	$(DEVTOOLS) up
+local-up: install ## Start the embedded emulator (MiniStack) on 127.0.0.1 (PORT=... to choose)
+	$(DEVTOOLS) up $(UP_ARGS)
 
 local-deploy: install ## Deploy the stack to the local emulator and start the mapping driver
 	$(DEVTOOLS) deploy
@@ -101,8 +104,8 @@ local-destroy: install ## Remove the stack from the local emulator
 local-down: install ## Stop the emulator and the driver
 	$(DEVTOOLS) down
 
-demo: install ## From a fresh clone: up, deploy, replay checkout_errors.yaml, summary
-	$(DEVTOOLS) up
+demo: install ## From a fresh clone: up, deploy, replay checkout_errors.yaml, summary (PORT=...)
+	$(DEVTOOLS) up $(UP_ARGS)
 	$(DEVTOOLS) deploy
 	$(DEVTOOLS) replay $(SCENARIO)
 

@@ -16,6 +16,7 @@ BENCHMARKS: tuple[tuple[str, str], ...] = (
     ("processor", "bench.processor_bench"),
     ("cold-start", "bench.cold_start_bench"),
     ("local-cloud", "bench.local_cloud_bench"),
+    ("sync", "bench.sync_bench"),
     ("pipeline", "bench.pipeline_bench"),
     ("contention", "bench.contention_bench"),
     ("replay", "bench.replay_bench"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+
+from devtools.testing.pipeline import free_port as free_port  # one definition, re-exported
 
 REGION = "us-east-1"
 ACCOUNT_ID = "000000000000"
@@ -48,12 +49,6 @@ class RunningEmulator:
             "AWS_DEFAULT_REGION": self.region,
             "AWS_REGION": self.region,
         }
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _healthy(url: str) -> bool:

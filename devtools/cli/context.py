@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import click
 
 from devtools.cli.terminal import Terminal
+from devtools.emulator import ownership
 from devtools.emulator_session import emulator_session
 from devtools.paths import StatePaths
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    import boto3
+
 DEFAULT_REGION = "us-east-1"
-DEFAULT_PORT = 4566
+DEFAULT_PORT = ownership.DEFAULT_PORT
 
 
 @dataclass(frozen=True)
@@ -31,16 +32,13 @@ class Settings:
     debug: bool
     terminal: Terminal
 
-    @property
+    @cached_property
     def endpoint_url(self) -> str:
-        """`--endpoint-url`/`AWS_ENDPOINT_URL`, else the emulator `up` started, else :4566."""
-        if self.explicit_endpoint:
-            return self.explicit_endpoint.rstrip("/")
-        try:
-            recorded = json.loads(self.paths.ministack_info.read_text())
-            return str(recorded["endpoint_url"])
-        except (OSError, ValueError, KeyError):
-            return f"http://127.0.0.1:{DEFAULT_PORT}"
+        """`--endpoint-url`/`AWS_ENDPOINT_URL`, else only the emulator `up` started here.
+
+        Raises ForeignEmulatorError (exit 1) when another process answers on our port.
+        """
+        return ownership.resolve(self.paths, self.explicit_endpoint).url
 
     @cached_property
     def _session(self) -> boto3.Session:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import click
@@ -18,8 +17,6 @@ from devtools.deploy.flow import deploy as run_deploy
 from devtools.emulator.health import probe
 from devtools.errors import UserError
 from devtools.paths import project_root
-
-WATCHED_FOLDERS = ("stack", "processor")
 
 
 class SpinnerProgress:
@@ -102,13 +99,25 @@ def _as_json(result: DeployResult) -> dict[str, Any]:
     }
 
 
-def _snapshot(root: Path) -> dict[str, float]:
-    found: dict[str, float] = {}
-    for folder in WATCHED_FOLDERS:
-        for path in (root / folder).rglob("*.py"):
-            if "__pycache__" not in path.parts:
-                found[str(path)] = path.stat().st_mtime
-    return found
+def deploy_from_watch(settings: Settings, options: DeployOptions | None = None) -> None:
+    """A full deploy from a watch loop (stack/ or the pins changed)."""
+    options = options or _options(settings, verify=True, start_driver=True, context={})
+    result = _deploy_once(settings, options)
+    settings.terminal.success(f"redeployed in {result.total_seconds:.1f} s")
+
+
+def _options(
+    settings: Settings, *, verify: bool, start_driver: bool, context: dict[str, str]
+) -> DeployOptions:
+    return DeployOptions(
+        project_root=project_root(),
+        endpoint_url=settings.endpoint_url,
+        region=settings.region,
+        paths=settings.paths,
+        verify=verify,
+        start_driver=start_driver,
+        context=context,
+    )
 
 
 @click.command()
@@ -123,7 +132,11 @@ def _snapshot(root: Path) -> dict[str, float]:
     help="CDK context for the stack (e.g. -c lambdaBatchSize=50).",
 )
 @click.option("--all", "show_all", is_flag=True, help="Show every compared setting.")
-@click.option("--watch", is_flag=True, help="Redeploy whenever stack/ or processor/ changes.")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Then watch: processor/ saves are synced, stack/ saves redeploy.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_settings
 def deploy(
@@ -136,35 +149,17 @@ def deploy(
     as_json: bool,
 ) -> None:
     """Deploy the stack to the emulator with the CDK CLI, verify it, start the mapping driver."""
-    options = DeployOptions(
-        project_root=project_root(),
-        endpoint_url=settings.endpoint_url,
-        region=settings.region,
-        paths=settings.paths,
-        verify=not no_verify,
-        start_driver=not no_driver,
-        context=_parse_context(context),
+    options = _options(
+        settings, verify=not no_verify, start_driver=not no_driver, context=_parse_context(context)
     )
     result = _deploy_once(settings, options)
     if as_json:
         settings.terminal.json(_as_json(result))
     else:
         _render(settings.terminal, result, show_all=show_all)
-    if not watch:
-        return
-    terminal = settings.terminal
-    folders = ", ".join(f"{name}/" for name in WATCHED_FOLDERS)
-    terminal.info(f"watching {folders} for changes (Ctrl-C to stop)")
-    seen = _snapshot(options.project_root)
-    while True:
-        time.sleep(1.0)
-        current = _snapshot(options.project_root)
-        if current == seen:
-            continue
-        seen = current
-        try:
-            result = _deploy_once(settings, options)
-        except UserError as exc:
-            terminal.error(str(exc))
-            continue
-        terminal.success(f"redeployed in {result.total_seconds:.1f} s")
+    if watch:
+        # processor-only saves take the sync path (seconds); stack/ or pin changes redeploy
+        from devtools.cli.sync import watch_loop
+
+        clients = AwsClients.build(settings.client)
+        watch_loop(settings, clients, lambda: deploy_from_watch(settings, options))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from typing import Any
@@ -11,26 +12,66 @@ from botocore.exceptions import EndpointConnectionError
 from botocore.parsers import ResponseParserError
 
 from devtools.cli.context import DEFAULT_REGION, Settings
-from devtools.cli.deploy import deploy
-from devtools.cli.destroy import destroy
-from devtools.cli.down import down
-from devtools.cli.logs import logs
-from devtools.cli.put import put
-from devtools.cli.query import query
-from devtools.cli.replay import replay_command
-from devtools.cli.status import status
 from devtools.cli.terminal import TERMINAL_KEY, Terminal
-from devtools.cli.up import up
-from devtools.cli.watch import watch
 from devtools.errors import UserError
-from devtools.paths import STATE_DIR_ENV, StatePaths
+from devtools.paths import STATE_DIR_ENV, StatePaths, project_root
+from devtools.sync.imports import describe
 
 EXIT_USER_ERROR = 1
 EXIT_BUG = 2
 
 
+class CommandImportError(UserError):
+    """When a command's module does not import (a syntax or import error in processor/)."""
+
+    def __init__(self, command: str, problem: str) -> None:
+        super().__init__(
+            f"{problem} (`devtools {command}` imports the processor: fix it and run it again)"
+        )
+        self.problem = problem
+
+
 class DevtoolsGroup(click.Group):
-    """A group that converts exceptions into exit codes: 1 for user errors, 2 for bugs."""
+    """A group that converts exceptions into exit codes: 1 for user errors, 2 for bugs.
+
+    Commands are imported only when they run (or `--help` lists them), so that a command that
+    does not need the processor still works while processor/ has a syntax or import error.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = self.commands.get(cmd_name)
+        if found is not None or cmd_name not in COMMANDS:
+            return found
+        module_name, _, attribute = COMMANDS[cmd_name].partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except (SyntaxError, ImportError) as exc:
+            problem = describe(exc, project_root())
+            if not problem.file.startswith("processor/"):
+                raise  # devtools' own import failed: a bug, not the user's processor
+            raise CommandImportError(cmd_name, str(problem)) from exc
+        command = getattr(module, attribute)
+        assert isinstance(command, click.Command)
+        self.add_command(command, cmd_name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Like click's, but a command whose module does not import is listed as unavailable."""
+        rows: list[tuple[str, str]] = []
+        for name in self.list_commands(ctx):
+            try:
+                command = self.get_command(ctx, name)
+            except CommandImportError as exc:
+                rows.append((name, f"(unavailable: {exc.problem})"))
+                continue
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -121,24 +162,23 @@ def main(
 
 
 # ---------------------------------------------------------------------------------------------
-# Command registry: one module per command. To add a command, import it above this block's
-# list and append it; nothing else in this file needs to change.
+# Command registry: one module per command, imported when the command runs. To add a command,
+# add its name and "module:attribute" here; nothing else in this file needs to change.
 # ---------------------------------------------------------------------------------------------
-COMMANDS: list[click.Command] = [
-    up,
-    down,
-    deploy,
-    destroy,
-    logs,
-    put,
-    status,
-    replay_command,
-    query,
-    watch,
-]
+COMMANDS: dict[str, str] = {
+    "up": "devtools.cli.up:up",
+    "down": "devtools.cli.down:down",
+    "deploy": "devtools.cli.deploy:deploy",
+    "sync": "devtools.cli.sync:sync",
+    "destroy": "devtools.cli.destroy:destroy",
+    "logs": "devtools.cli.logs:logs",
+    "put": "devtools.cli.put:put",
+    "status": "devtools.cli.status:status",
+    "replay": "devtools.cli.replay:replay_command",
+    "query": "devtools.cli.query:query",
+    "watch": "devtools.cli.watch:watch",
+}
 
-for _command in COMMANDS:
-    main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main(prog_name=os.path.basename(sys.argv[0])))

@@ -48,6 +48,12 @@ def _render(terminal: Terminal, status: LocalStatus, *, verification: bool) -> N
     else:
         terminal.print(f"[green]●[/green] stack {status.stack.name}: {status.stack.status}")
         terminal.table(outputs_table(status.stack.outputs))
+    source = status.source
+    if source is not None and source.synced_since_deploy and source.synced_at is not None:
+        terminal.print(
+            f"[yellow]●[/yellow] function code synced {time.time() - source.synced_at:.0f} s ago, "
+            "newer than the last deploy (`devtools deploy` brings CloudFormation up to date)"
+        )
     if verification and status.verification is not None:
         terminal.table(verification_table(status.verification))
     elif status.verification is not None and status.verification.problems:
@@ -121,6 +127,7 @@ def _as_json(status: LocalStatus) -> dict[str, Any]:
             "status": status.driver.to_json() if status.driver else None,
         },
         "backlog": asdict(status.backlog) if status.backlog else None,
+        "codeSyncedSinceDeploy": bool(status.source and status.source.synced_since_deploy),
         "verificationProblems": [f.to_json() for f in status.verification.problems]
         if status.verification
         else None,

@@ -7,12 +7,18 @@ import click
 from devtools.cli.context import DEFAULT_PORT, Settings, pass_settings
 from devtools.deploy.clients import AwsClients
 from devtools.deploy.flow import resume_driver
-from devtools.emulator import start
+from devtools.emulator import ownership, start
 from devtools.emulator.recovery import UncleanStop
 
 
 @click.command()
-@click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help=f"[default: the running emulator's port, else the last one used here, else "
+    f"{DEFAULT_PORT}]",
+)
 @click.option(
     "--deadline",
     type=click.FloatRange(0.5, 300),
@@ -23,10 +29,13 @@ from devtools.emulator.recovery import UncleanStop
 @click.option("--no-driver", is_flag=True, help="Do not resume the mapping driver.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_settings
-def up(settings: Settings, port: int, deadline: float, no_driver: bool, as_json: bool) -> None:
+def up(
+    settings: Settings, port: int | None, deadline: float, no_driver: bool, as_json: bool
+) -> None:
     """Start MiniStack from this virtualenv, state kept under .devtools/ministack/."""
     terminal = settings.terminal
     settings.paths.ensure()
+    port = port or ownership.preferred_port(settings.paths)
     if settings.explicit_endpoint:
         terminal.warn(
             f"--endpoint-url/AWS_ENDPOINT_URL is set ({settings.explicit_endpoint}); "
@@ -38,6 +47,7 @@ def up(settings: Settings, port: int, deadline: float, no_driver: bool, as_json:
     if result.unclean_stop is not None and not as_json:
         for line in unclean_stop_lines(result.unclean_stop):
             terminal.warn(line)
+    ownership.remember_port(settings.paths, record.port)
     resumed = None
     if not no_driver and settings.explicit_endpoint is None:
         # a stack deployed before the restart: its driver stopped with `down`

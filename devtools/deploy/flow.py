@@ -35,6 +35,8 @@ from devtools.emulator.health import probe
 from devtools.emulator.lifecycle import running_record
 from devtools.errors import DeployError, EmulatorNotRunningError
 from devtools.paths import StatePaths
+from devtools.sync import fingerprint
+from devtools.sync import flow as sync_flow
 
 
 class Progress(Protocol):
@@ -182,10 +184,20 @@ def deploy(
         bootstrapped = True
 
     with timer.step("synth + deploy"):
+        # taken before the synth: an edit saved during the deploy is not in what was deployed
+        source = fingerprint.take(options.project_root)
+        previous = fingerprint.load(options.paths)
         _run_logged(target, deploy_args(target), "deploy", "cdk-deploy.log", progress)
     outputs = read_outputs_file(options.paths.outputs) or describe_outputs(clients.cloudformation)
     if outputs is None:
         raise DeployError(f"cdk deploy succeeded but wrote no outputs to {options.paths.outputs}")
+    if previous is not None and sync_flow.reverted_after_sync(previous, source):
+        # the asset is unchanged for CloudFormation, which therefore left the synced code
+        with timer.step("restore code"):
+            sync_flow.push_deployed_asset(options.paths, clients, outputs.function_name)
+    fingerprint.record_deploy(
+        options.paths, source, sync_flow.function_env(clients.lambda_, outputs.function_name)
+    )
 
     report: VerificationReport | None = None
     if options.verify:
@@ -279,6 +291,7 @@ def destroy(
         destroyed = True
     for stale in (options.paths.outputs, options.paths.verification):
         stale.unlink(missing_ok=True)
+    fingerprint.forget(options.paths)
     return DestroyResult(driver_pid, destroyed, time.monotonic() - began)
 
 

@@ -14,6 +14,8 @@ from devtools.deploy.flow import load_report
 from devtools.driver.status import DriverStatus
 from devtools.emulator import EmulatorHealth, EmulatorRecord, probe, running_record
 from devtools.paths import StatePaths
+from devtools.sync import fingerprint
+from devtools.sync.fingerprint import SourceRecord
 
 if TYPE_CHECKING:
     from devtools.deploy.clients import AwsClients
@@ -52,6 +54,7 @@ class LocalStatus:
     driver: DriverStatus | None
     backlog: Backlog | None
     verification: VerificationReport | None
+    source: SourceRecord | None = None
 
 
 def _stack(clients: AwsClients) -> StackState | None:
@@ -127,4 +130,5 @@ def collect(paths: StatePaths, endpoint_url: str, clients: AwsClients) -> LocalS
         driver=driver_link.load_status(paths),
         backlog=_backlog(clients, outputs) if stack else None,
         verification=load_report(paths) if stack else None,
+        source=fingerprint.load(paths) if stack else None,
     )

@@ -8,6 +8,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+# The driver's log, beside its checkpoints (written by the runner, read by the supervisor).
+LOG_FILE = "driver.log"
+
 
 def write_json_atomic(path: Path, data: Any, *, durable: bool = True) -> None:
     """Readers see the old or the new document, never a torn one, even if we are killed.

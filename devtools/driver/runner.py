@@ -31,6 +31,7 @@ from devtools.driver.aws import (
 from devtools.driver.config import MappingConfig, mapping_config
 from devtools.driver.engine import Engine, EngineOptions, Ports
 from devtools.driver.exceptions import DriverError
+from devtools.driver.files import LOG_FILE
 from devtools.driver.ports import SystemClock
 from devtools.driver.records import EventContext
 from devtools.driver.state import FileCheckpointStore
@@ -41,7 +42,6 @@ from processor.retry import is_transient
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
-LOG_FILE = "driver.log"
 MAX_INVOKE_THREADS = 64
 MAX_READ_THREADS = 16  # one GetRecords in flight per shard
 # How long (re)starting the engine waits out an emulator that does not answer, e.g. one being

@@ -11,8 +11,7 @@ from typing import Any
 
 from devtools.child_env import minimal_env
 from devtools.driver.exceptions import SupervisorError
-from devtools.driver.files import read_json, write_json_atomic
-from devtools.driver.runner import LOG_FILE
+from devtools.driver.files import LOG_FILE, read_json, write_json_atomic
 from devtools.driver.status import load
 from devtools.emulator import process
 

@@ -54,6 +54,18 @@ def plain(value: Mapping[str, Any]) -> Any:
     return str(value)
 
 
+def stored_item(dynamodb: DynamoDBClient, table: str, event_id: str) -> dict[str, Any] | None:
+    """The results-table item of one eventId as plain values, or None."""
+    answer = dynamodb.query(
+        TableName=table,
+        KeyConditionExpression="eventId = :id",
+        ExpressionAttributeValues={":id": {"S": event_id}},
+        ConsistentRead=True,
+    )
+    items = answer.get("Items", [])
+    return {name: plain(value) for name, value in items[0].items()} if items else None
+
+
 def stored_events(
     dynamodb: DynamoDBClient,
     table: str,

@@ -13,7 +13,7 @@ from devtools.replay import aggregates, alarms, failures, metrics, quarantine, r
 from devtools.replay.drain import CompletionTracker, DrainResult, wait_for_drain
 from devtools.replay.send import Clock, Position, SendResult, send
 from devtools.report.model import Observations, ReplayReport
-from devtools.scenarios.evaluate import evaluate
+from devtools.scenarios.evaluate import evaluate, item_key
 from devtools.scenarios.plan import Plan, format_timestamp, parse_timestamp
 from processor.pipeline import derived_event_id
 
@@ -311,6 +311,7 @@ def _observe(
     verdicts = alarms.evaluate(clients.cloudwatch, definitions, signals, started, ended)
 
     stored_indexes = {by_position[p] for p in stored.positions if p in by_position}
+    items = _expected_items(run, clients, target)
     return Observations(
         stored_by_type=stored.by_type,
         sample_rows=stored.rows,
@@ -323,7 +324,29 @@ def _observe(
         alarms=tuple(verdicts),
         latency=run.tracker.latency(stored_indexes or None),
         notes=tuple(run.notes) + _queue_note(depth, len(messages)),
+        items=items,
     )
+
+
+def _expected_items(
+    run: _Run, clients: Clients, target: ReplayTarget
+) -> dict[str, dict[str, Any] | None]:
+    """The stored items `expect.items` names, read by their eventId."""
+    assert run.sent is not None
+    found: dict[str, dict[str, Any] | None] = {}
+    for wanted in run.plan.scenario.expect.items:
+        records = [r for r in run.plan.records if r.step == wanted.step and r.kind == "event"]
+        record = records[wanted.event]
+        position = run.sent.positions.get(record.index)
+        event_id = record.event_id or (
+            derived_event_id(position.shard_id, position.sequence_number) if position else None
+        )
+        found[item_key(wanted)] = (
+            results.stored_item(clients.dynamodb, target.results_table, event_id)
+            if event_id
+            else None
+        )
+    return found
 
 
 def _queue_note(depth: int, mine: int) -> tuple[str, ...]:

@@ -124,6 +124,8 @@ class Observations:
     alarms: tuple[AlarmVerdict, ...] = ()
     latency: Latency | None = None
     notes: tuple[str, ...] = ()
+    # the stored items `expect.items` names, by "<step>#<event>" (None: not stored)
+    items: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     @property
     def stored_total(self) -> int:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from devtools.report.model import AlarmVerdict, CheckResult, Observations
 from devtools.scenarios.model import (
     Expectations,
+    ItemExpectation,
     MetricExpectation,
     NumberExpectation,
 )
@@ -54,7 +56,34 @@ def evaluate(
     checks += [_alarm(s, observed.alarms, fire=False) for s in expect.alarms_quiet]
     for key, bound in expect.latency.items():
         checks.append(_latency(key, bound, observed))
+    checks += [_item(item, observed.items.get(item_key(item))) for item in expect.items]
     return checks
+
+
+def item_key(item: ItemExpectation) -> str:
+    return f"{item.step}#{item.event}"
+
+
+def _same(wanted: Any, actual: Any) -> bool:
+    # numbers come back from DynamoDB as int or float whatever the YAML said (3 vs 3.0)
+    numbers = (int, float)
+    if isinstance(wanted, numbers) and isinstance(actual, numbers):
+        if isinstance(wanted, bool) or isinstance(actual, bool):
+            return wanted is actual
+        return float(wanted) == float(actual)
+    return bool(wanted == actual)
+
+
+def _item(wanted: ItemExpectation, stored: Mapping[str, Any] | None) -> CheckResult:
+    name = f"stored item {wanted.step}[{wanted.event}]"
+    expected = ", ".join(f"{k}={v!r}" for k, v in wanted.fields.items())
+    if stored is None:
+        return CheckResult(name, expected, "not stored", False)
+    wrong = [
+        f"{k}={stored.get(k)!r}" for k, v in wanted.fields.items() if not _same(v, stored.get(k))
+    ]
+    actual = ", ".join(wrong) if wrong else "as expected"
+    return CheckResult(name, expected, actual, not wrong)
 
 
 def _fmt(value: float | None) -> str:

@@ -26,6 +26,7 @@ from devtools.scenarios.model import (
     Duplicate,
     Expectations,
     Generator,
+    ItemExpectation,
     MalformedRecord,
     MetricExpectation,
     NumberExpectation,
@@ -249,7 +250,7 @@ class _Checker:
             ),
             drain_timeout=parse_duration(data.get("drain_timeout", DEFAULT_DRAIN_TIMEOUT)),
             steps=tuple(steps),
-            expect=self._expectations(data.get("expect", {})),
+            expect=self._expectations(data.get("expect", {}), steps),
         )
 
     def _steps(self, items: list[dict[str, Any]]) -> list[Step]:
@@ -437,7 +438,23 @@ class _Checker:
             description=str(raw.get("note") or shown),
         )
 
-    def _expectations(self, data: dict[str, Any]) -> Expectations:
+    def _items(self, data: dict[str, Any], steps: list[Step]) -> tuple[ItemExpectation, ...]:
+        found: list[ItemExpectation] = []
+        by_name = {step.name: step for step in steps}
+        for index, raw in enumerate(data.get("items", [])):
+            path: NodePath = ("expect", "items", index)
+            step, event = by_name.get(raw["step"]), int(raw.get("event", 0))
+            if step is None or step.kind != "events":
+                self.problem(path, f"{where(path)}: {raw['step']!r} is not an `events` step")
+            elif event >= len(step.events):
+                self.problem(
+                    path, f"{where(path)}: step {step.name!r} has {len(step.events)} events"
+                )
+            else:
+                found.append(ItemExpectation(step.name, event, dict(raw["fields"])))
+        return tuple(found)
+
+    def _expectations(self, data: dict[str, Any], steps: list[Step]) -> Expectations:
         def numbers(key: str) -> dict[str, NumberExpectation]:
             return {str(k): number(v) for k, v in data.get(key, {}).items()}
 
@@ -472,6 +489,7 @@ class _Checker:
             alarms_fire=tuple(alarms.get("fire", [])),
             alarms_quiet=tuple(alarms.get("quiet", [])),
             latency={k: parse_duration(v) for k, v in data.get("latency", {}).items()},
+            items=self._items(data, steps),
         )
 
 

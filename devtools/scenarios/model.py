@@ -129,6 +129,15 @@ class MetricExpectation:
 
 
 @dataclass(frozen=True)
+class ItemExpectation:
+    """One explicit event (`step`, index `event`) must be stored with these field values."""
+
+    step: str
+    event: int
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Expectations:
     """What the replay should produce; every field is optional (None / empty = not checked)."""
 
@@ -148,6 +157,7 @@ class Expectations:
     alarms_fire: tuple[str, ...] = ()
     alarms_quiet: tuple[str, ...] = ()
     latency: dict[str, float] = field(default_factory=dict)
+    items: tuple[ItemExpectation, ...] = ()
 
     @property
     def empty(self) -> bool:

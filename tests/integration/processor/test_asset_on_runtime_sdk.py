@@ -46,8 +46,11 @@ print(json.dumps({"botocore": botocore.__version__, "boto3": boto3.__version__,
 
 @pytest.fixture(scope="module")
 def asset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The asset as the stack's bundling lays it out, byte-code included; its compiled wheels
-    (msgspec) are built for this machine's python3.13, since Lambda's arm64 ones cannot load here."""
+    """The asset as the stack's bundling lays it out, byte-code included.
+
+    Its compiled wheels (msgspec) are built for this machine's python3.13: Lambda's arm64 ones
+    cannot load here.
+    """
     folder = tmp_path_factory.mktemp("asset")
     python = python313()
     dependencies = ensure_dependencies(python=str(python), platform=())

@@ -1,0 +1,1 @@
+"""The `pipeline` pytest fixture for users' own tests (registered through `pytest11`)."""
