@@ -10,7 +10,13 @@ import click
 from rich.status import Status
 
 from devtools.cli.context import Settings, pass_settings
-from devtools.cli.render import outputs_table, verification_table
+from devtools.cli.help import examples
+from devtools.cli.render import (
+    findings_view,
+    outputs_view,
+    verification_summary,
+    verification_view,
+)
 from devtools.cli.terminal import Terminal
 from devtools.deploy.clients import AwsClients
 from devtools.deploy.flow import DeployOptions, DeployResult
@@ -74,19 +80,26 @@ def _render(terminal: Terminal, result: DeployResult, *, show_all: bool) -> None
     steps = " · ".join(f"{s.name} {s.seconds:.1f}s" for s in result.steps)
     terminal.success(f"deployed in {result.total_seconds:.1f} s ({steps})")
     if result.report is not None:
-        problems = len(result.report.problems)
-        applied = len(result.report.applied)
-        if problems or applied or show_all:
-            terminal.table(verification_table(result.report, show_all=show_all))
-        terminal.info(
-            f"verification: {result.report.checked} settings compared, {applied} applied via "
-            f"the API, {problems} still differ from the template"
-        )
-    terminal.table(outputs_table(result.outputs.values))
+        line, unexpected = verification_summary(result.report)
+        if show_all:
+            terminal.print(verification_view(result.report, width=terminal.width, show_all=True))
+        elif unexpected:
+            # only what nobody expects in full; the known gaps stay one line
+            terminal.print(
+                findings_view(
+                    result.report.unexpected,
+                    width=terminal.width,
+                    title="Unexpected differences between the template and the emulator",
+                )
+            )
+        (terminal.warn if unexpected else terminal.success)(line)
+        if not show_all:
+            terminal.info("  the full table: devtools status --verification")
+    terminal.print(outputs_view(result.outputs.values, width=terminal.width))
     if result.driver_pid is not None:
         terminal.success(
-            f"emulator poller for the mapping: {result.mapping_state}; "
-            f"mapping driver running (pid {result.driver_pid})"
+            f"mapping driver running (pid {result.driver_pid}); "
+            f"emulator poller for the mapping: {result.mapping_state}"
         )
 
 
@@ -111,9 +124,19 @@ def _snapshot(root: Path) -> dict[str, float]:
     return found
 
 
-@click.command()
+@click.command(
+    short_help="Deploy the stack to the emulator, verify it, start the driver.",
+    epilog=examples(
+        "devtools deploy",
+        "devtools deploy -c lambdaBatchSize=50 -c kinesisShardCount=4",
+        "devtools deploy --watch          # redeploy on every change",
+        "devtools deploy --all            # every compared setting, not only the differences",
+    ),
+)
 @click.option("--no-verify", is_flag=True, help="Skip the template-vs-emulator verification.")
-@click.option("--no-driver", is_flag=True, help="Leave the emulator's own poller in charge.")
+@click.option(
+    "--no-driver", is_flag=True, help="Leave the emulator's own poller in charge (no driver)."
+)
 @click.option(
     "--context",
     "-c",
@@ -122,8 +145,12 @@ def _snapshot(root: Path) -> dict[str, float]:
     metavar="KEY=VALUE",
     help="CDK context for the stack (e.g. -c lambdaBatchSize=50).",
 )
-@click.option("--all", "show_all", is_flag=True, help="Show every compared setting.")
-@click.option("--watch", is_flag=True, help="Redeploy whenever stack/ or processor/ changes.")
+@click.option(
+    "--all", "show_all", is_flag=True, help="Show every compared setting, not only differences."
+)
+@click.option(
+    "--watch", is_flag=True, help="Redeploy whenever stack/ or processor/ changes (Ctrl-C ends)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_settings
 def deploy(
@@ -135,7 +162,12 @@ def deploy(
     watch: bool,
     as_json: bool,
 ) -> None:
-    """Deploy the stack to the emulator with the CDK CLI, verify it, start the mapping driver."""
+    """Deploy the stack to the emulator with the CDK CLI, verify it, start the mapping driver.
+
+    Bootstraps CDK when needed, compares every deployed resource with the template (one summary
+    line when only the emulator's known gaps differ), re-applies what the emulator dropped and
+    starts the mapping driver. A redeploy keeps data and stream positions.
+    """
     options = DeployOptions(
         project_root=project_root(),
         endpoint_url=settings.endpoint_url,
@@ -155,6 +187,15 @@ def deploy(
     terminal = settings.terminal
     folders = ", ".join(f"{name}/" for name in WATCHED_FOLDERS)
     terminal.info(f"watching {folders} for changes (Ctrl-C to stop)")
+    try:
+        _watch(settings, options)
+    except KeyboardInterrupt:
+        # Ctrl-C is how a watch normally ends: not an error
+        terminal.info("stopped watching")
+
+
+def _watch(settings: Settings, options: DeployOptions) -> None:
+    terminal = settings.terminal
     seen = _snapshot(options.project_root)
     while True:
         time.sleep(1.0)
