@@ -5,13 +5,27 @@ from __future__ import annotations
 import click
 
 from devtools.cli.context import DEFAULT_PORT, Settings, pass_settings
+from devtools.cli.help import examples
 from devtools.deploy.clients import AwsClients
 from devtools.deploy.flow import resume_driver
 from devtools.emulator import start
 
 
-@click.command()
-@click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True)
+@click.command(
+    short_help="Start the embedded emulator (MiniStack) on 127.0.0.1.",
+    epilog=examples(
+        "devtools up",
+        "devtools up --port 4567          # when 4566 is taken; later commands find it",
+        "devtools up --json",
+    ),
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="Port on 127.0.0.1 to listen on.",
+)
 @click.option(
     "--deadline",
     type=click.FloatRange(0.5, 300),
@@ -19,11 +33,17 @@ from devtools.emulator import start
     show_default=True,
     help="Seconds to wait for the health endpoint.",
 )
-@click.option("--no-driver", is_flag=True, help="Do not resume the mapping driver.")
+@click.option(
+    "--no-driver", is_flag=True, help="Do not resume the mapping driver of a deployed stack."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_settings
 def up(settings: Settings, port: int, deadline: float, no_driver: bool, as_json: bool) -> None:
-    """Start MiniStack from this virtualenv, state kept under .devtools/ministack/."""
+    """Start MiniStack from this virtualenv on 127.0.0.1, state kept under .devtools/ministack/.
+
+    Idempotent: an emulator `up` started earlier is reused. The mapping driver of a stack
+    deployed before the last `down` is resumed.
+    """
     terminal = settings.terminal
     settings.paths.ensure()
     if settings.explicit_endpoint:

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from devtools.cli.context import Settings, pass_settings
+from devtools.cli.help import examples
 from devtools.deploy.outputs import require_outputs
 from devtools.watch import (
     DEFAULT_WINDOW_MINUTES,
@@ -138,7 +139,15 @@ def view_json(watch: WatchView) -> dict[str, Any]:
     return data
 
 
-@click.command("watch")
+@click.command(
+    "watch",
+    short_help="Live view of the pipeline while traffic flows.",
+    epilog=examples(
+        "devtools watch                   # until Ctrl-C",
+        "devtools watch --interval 2 --duration 60",
+        "devtools watch --once --json     # one snapshot for scripts",
+    ),
+)
 @click.option(
     "--interval", default=1.0, show_default=True, type=float, help="Seconds between samples."
 )
