@@ -6,7 +6,6 @@ import json
 from collections.abc import Iterable
 
 import click
-from rich import box
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -15,6 +14,7 @@ from devtools.cli.context import Settings, pass_settings
 from devtools.cli.fmt import fit_words
 from devtools.cli.help import examples
 from devtools.cli.log_lines import describe
+from devtools.cli.metrics_view import MetricRow, metrics_table
 from devtools.cli.terminal import Terminal
 from devtools.deploy.outputs import require_outputs
 from devtools.emf import parse_lines, summarize
@@ -73,38 +73,23 @@ def _print_events(
 
 
 def _metrics_table(events: list[LogEvent]) -> Table:
-    """One row per metric, its dimension sets indented below it: no column is ever dropped,
-    the first column wraps between dimensions when the terminal is narrow."""
     summaries = summarize(parse_lines(e.message for e in events))
     namespaces = sorted({s.namespace for s in summaries})
-    table = Table(
-        title=f"Metrics emitted as EMF in the logs ({', '.join(namespaces) or 'none'})",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
+    return metrics_table(
+        f"Metrics emitted as EMF in the logs ({', '.join(namespaces) or 'none'})",
+        (
+            MetricRow(
+                name=s.name if len(namespaces) < 2 else f"{s.namespace}/{s.name}",
+                unit=s.unit,
+                dimensions=s.dimensions,
+                samples=s.sample_count,
+                total=s.total,
+                minimum=s.minimum,
+                maximum=s.maximum,
+            )
+            for s in summaries
+        ),
     )
-    table.add_column("metric (unit) / dimensions", ratio=1)
-    for column in ("samples", "sum", "min", "max"):
-        table.add_column(column, justify="right", no_wrap=True)
-    previous: tuple[str, str] | None = None
-    for summary in summaries:
-        name = summary.name if len(namespaces) < 2 else f"{summary.namespace}/{summary.name}"
-        numbers = (
-            str(summary.sample_count),
-            f"{summary.total:g}",
-            f"{summary.minimum:g}",
-            f"{summary.maximum:g}",
-        )
-        title = f"{name} ({summary.unit})" if summary.unit else name
-        if not summary.dimensions:
-            table.add_row(title, *numbers)
-            previous = None
-            continue
-        if previous != (summary.namespace, summary.name):
-            table.add_row(title)
-            previous = (summary.namespace, summary.name)
-        table.add_row("  " + " ".join(f"{k}={v}" for k, v in summary.dimensions), *numbers)
-    return table
 
 
 @click.command(

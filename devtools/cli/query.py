@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 
 import click
+from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -49,10 +50,6 @@ def parse_until(value: str | None) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
-_pairs = fmt.pairs
-_ms = fmt.whole
-
-
 def _type_columns(event_type: str) -> tuple[str, ...]:
     return {
         "page_view": ("load time p50 / p95 / p99 ms (n)",),
@@ -68,8 +65,8 @@ def _type_cells(event_type: str, row: TypeMinute) -> tuple[str, ...]:
         if not row.load_time_count:
             return ("-",)
         return (
-            f"{_ms(row.load_time_p50)} / {_ms(row.load_time_p95)} / {_ms(row.load_time_p99)} "
-            f"({row.load_time_count})",
+            f"{fmt.whole(row.load_time_p50)} / {fmt.whole(row.load_time_p95)} / "
+            f"{fmt.whole(row.load_time_p99)} ({row.load_time_count})",
         )
     if event_type == "purchase":
         return (
@@ -81,25 +78,39 @@ def _type_cells(event_type: str, row: TypeMinute) -> tuple[str, ...]:
         )
     if event_type == "error":
         return (
-            _pairs(row.breakdowns.get("errorType", {})),
-            _pairs(row.breakdowns.get("page", {})),
+            fmt.pairs(row.breakdowns.get("errorType", {})),
+            fmt.pairs(row.breakdowns.get("page", {})),
         )
     name = "element" if event_type == "click" else "campaign"
-    return (_pairs(row.breakdowns.get(name, {})),)
+    return (fmt.pairs(row.breakdowns.get(name, {})),)
 
 
 def aggregates_table(answer: AggregatesAnswer) -> Table:
+    # one day: minutes as HH:MM under a title that names the day (UTC)
+    one_day = answer.first_minute[:10] == answer.last_minute[:10]
+    span = (
+        f"{answer.first_minute[:10]} {answer.first_minute[11:16]} .. {answer.last_minute[11:16]}"
+        if one_day
+        else f"{answer.first_minute} .. {answer.last_minute}"
+    )
     table = Table(
-        title=f"{answer.event_type} per minute, {answer.first_minute} .. {answer.last_minute}",
+        title=f"{answer.event_type} per minute, {span} (UTC)",
         title_justify="left",
         title_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
     )
     for column in ("minute", "events", "by device", *_type_columns(answer.event_type)):
-        table.add_column(column, overflow="fold", justify="right" if column == "events" else "left")
+        table.add_column(
+            column,
+            no_wrap=column in ("minute", "events"),
+            justify="right" if column == "events" else "left",
+        )
     for row in (*answer.minutes, answer.total):
-        label = "[bold]total[/bold]" if row.minute == "*" else row.minute
+        minute = row.minute[11:16] if one_day else row.minute
+        label = "[bold]total[/bold]" if row.minute == "*" else minute
         table.add_row(
-            label, str(row.count), _pairs(row.by_device), *_type_cells(answer.event_type, row)
+            label, str(row.count), fmt.pairs(row.by_device), *_type_cells(answer.event_type, row)
         )
     return table
 
