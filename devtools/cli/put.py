@@ -46,8 +46,13 @@ def _refuse_invalid(
         return
     for index, verdict in bad[:MAX_PROBLEMS_SHOWN]:
         line = f"{source} event {index + 1}: would be quarantined as {verdict.reason}: "
+        # one unwrapped line per event, like `file:line: problem`, for editors and scripts
         settings.terminal.err.print(
-            line + verdict.detail, markup=False, highlight=False, style="yellow" if raw else "red"
+            line + verdict.detail,
+            markup=False,
+            highlight=False,
+            style="yellow" if raw else "red",
+            soft_wrap=True,
         )
     if len(bad) > MAX_PROBLEMS_SHOWN:
         settings.terminal.info(f"... and {len(bad) - MAX_PROBLEMS_SHOWN} more")
