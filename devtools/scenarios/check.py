@@ -68,9 +68,10 @@ def plan_problems(plan: Plan, truth: PlanTruth) -> list[Problem]:
         if len(group.records) == 1:
             text = f"{group.label} record {group.records[0]} {group.message}"
         else:
+            plural = group.message.replace("fix it, or put it", "fix them, or put them")
             text = (
                 f"{group.label}: {len(group.records)} records (first: record "
-                f"{group.records[0]}) {group.message.replace('fix it', 'fix them')}"
+                f"{group.records[0]}) {plural}"
             )
         problems.append(Problem(scenario.path, group.line, text))
     return problems
