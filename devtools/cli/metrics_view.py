@@ -25,7 +25,13 @@ class MetricRow:
 def metrics_table(title: str, rows: Iterable[MetricRow]) -> Table:
     """One line per metric, its dimension sets indented below it. Numbers never wrap and no
     column is dropped; the first column wraps between dimensions when the terminal is narrow."""
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        min_width=len(title),  # a title wraps to its table's width: keep it on one line
+    )
     table.add_column("metric (unit) / dimensions", ratio=1)
     for column in ("samples", "sum", "min", "max"):
         table.add_column(column, justify="right", no_wrap=True)

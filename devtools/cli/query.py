@@ -95,6 +95,7 @@ def aggregates_table(answer: AggregatesAnswer) -> Table:
     )
     table = Table(
         title=f"{answer.event_type} per minute, {span} (UTC)",
+        min_width=len(answer.event_type) + len(span) + 19,  # the title on one line
         title_justify="left",
         title_style="bold",
         box=box.SIMPLE_HEAD,

@@ -23,7 +23,12 @@ SAMPLE_ROWS_SHOWN = 8
 def _table(title: str, *columns: str) -> Table:
     """A table without vertical rules: every column keeps its width for words."""
     table = Table(
-        title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, pad_edge=False
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        min_width=len(title),  # a title wraps to its table's width: keep it on one line
     )
     for column in columns:
         table.add_column(column)

@@ -148,6 +148,7 @@ def test_a_wider_terminal_takes_fewer_lines() -> None:
 def test_every_replay_section_reads_whole(width: int) -> None:
     report = replay_report()
     shown = "".join(assert_reads_whole(part, width) for part in report_view(report, width=width))
+    assert "Stored in DynamoDB: 40 events" in shown  # a title never wraps to its table
     for name in ("AggregatesTableWriteThrottles", "FailureQueueNotEmpty", "LambdaErrors"):
         assert name in shown
 
