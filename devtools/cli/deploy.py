@@ -130,7 +130,7 @@ def _snapshot(root: Path) -> dict[str, float]:
         "devtools deploy",
         "devtools deploy -c lambdaBatchSize=50 -c kinesisShardCount=4",
         "devtools deploy --watch          # redeploy on every change",
-        "devtools deploy --all            # every compared setting, not only the differences",
+        "devtools deploy --all        # every compared setting",
     ),
 )
 @click.option("--no-verify", is_flag=True, help="Skip the template-vs-emulator verification.")

@@ -97,7 +97,7 @@ def _metrics_table(events: list[LogEvent]) -> Table:
     epilog=examples(
         "devtools logs --since 10m",
         "devtools logs -f                 # keep following (Ctrl-C ends)",
-        "devtools logs --raw              # each line exactly as logged (EMF JSON included)",
+        "devtools logs --raw              # each line as logged (EMF JSON too)",
         "devtools logs --metrics          # the EMF metrics summed up",
     ),
 )

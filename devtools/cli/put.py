@@ -87,7 +87,8 @@ def _table(records: list[OutgoingRecord], rows: list[tuple[int, str, str, str]])
         """devtools put '{"eventType":"click","userId":"user_1","elementId":"cta"}'""",
         "devtools put --file events.jsonl          # JSON Lines or a JSON array",
         "cat events.jsonl | devtools put --file -",
-        """devtools put --raw '{"eventType":"clck","userId":"u1"}'   # send a poison record""",
+        "# send a record the processor will quarantine, on purpose:",
+        """devtools put --raw '{"eventType":"clck","userId":"u1"}'""",
     ),
 )
 @click.argument("event", required=False)

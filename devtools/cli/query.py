@@ -174,7 +174,7 @@ def query() -> None:
     "aggregates",
     short_help="Per-minute aggregates of one event type.",
     epilog=examples(
-        "devtools query aggregates --type page_view              # the last 15 minutes",
+        "devtools query aggregates --type page_view   # the last 15 minutes",
         "devtools query aggregates --type purchase --minutes 60 --json",
         "devtools query aggregates --type error --until 2026-11-28T01:05Z --minutes 5",
     ),
@@ -260,7 +260,10 @@ def event_command(settings: Settings, event_id: str, as_json: bool) -> None:
     ),
 )
 @click.option(
-    "--reason", type=click.Choice([r.value for r in Reason]), help="Only records of this reason."
+    "--reason",
+    type=click.Choice([r.value for r in Reason]),
+    metavar="REASON",
+    help=f"Only records of this reason: {', '.join(r.value for r in Reason)}.",
 )
 @click.option(
     "--limit", default=20, show_default=True, type=click.IntRange(1), help="Newest N records."

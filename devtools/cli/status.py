@@ -122,7 +122,7 @@ def _as_json(status: LocalStatus) -> dict[str, Any]:
     short_help="Emulator, stack, mapping driver per shard, backlog.",
     epilog=examples(
         "devtools status",
-        "devtools status --verification   # the last deploy's template-vs-emulator findings",
+        "devtools status --verification   # the last deploy's findings in full",
         "devtools status --json",
     ),
 )

@@ -15,7 +15,7 @@ from devtools.emulator import start
     short_help="Start the embedded emulator (MiniStack) on 127.0.0.1.",
     epilog=examples(
         "devtools up",
-        "devtools up --port 4567          # when 4566 is taken; later commands find it",
+        "devtools up --port 4567      # 4566 taken? later commands find this one",
         "devtools up --json",
     ),
 )

@@ -37,6 +37,8 @@ def test_every_help_page_has_examples_and_describes_every_option(path: tuple[str
     result = CliRunner().invoke(main, [*path, "--help"], env={"COLUMNS": "80"})
     assert result.exit_code == 0
     assert "Examples:" in result.output
+    widest = max(len(line) for line in result.output.splitlines())
+    assert widest <= 80, f"{' '.join(path)} --help has a line of {widest} columns"
     assert f"devtools {' '.join(path)}" in result.output.split("Examples:")[1]
     for param in command_at(path).params:
         if isinstance(param, click.Option):
