@@ -87,6 +87,7 @@ def test_every_screen_fits_the_terminal_on_real_data(
         "quarantine": ["query", "quarantine", "--limit", "5"],
         "event": ["query", "event", landed["eventId"]],
         "aggregates": ["query", "aggregates", "--type", "click"],
+        "watch": ["watch", "--once", "--interval", "0"],
     }
     shown: dict[str, str] = {}
     for name, args in screens.items():
