@@ -149,12 +149,11 @@ def quarantine_view(answer: QuarantineAnswer, *, width: int) -> RenderableType:
 
 
 def _hint_empty_aggregates(terminal: Terminal, answer: AggregatesAnswer) -> None:
-    if answer.total.count == 0:
-        terminal.info(
-            f"no {answer.event_type} events in {answer.first_minute} .. {answer.last_minute} "
-            "(UTC): widen --minutes, check --until, or send some with `devtools put` / "
-            "`devtools replay scenarios/realistic_mix.yaml`"
-        )
+    terminal.info(
+        f"no {answer.event_type} events in {answer.first_minute} .. {answer.last_minute} "
+        "(UTC): widen --minutes, check --until, or send some with `devtools put` / "
+        "`devtools replay scenarios/realistic_mix.yaml`"
+    )
 
 
 @click.group(
@@ -216,8 +215,10 @@ def aggregates_command(
     if as_json:
         settings.terminal.json(dataclasses.asdict(answer))
         return
+    if answer.total.count == 0:
+        _hint_empty_aggregates(settings.terminal, answer)
+        return
     settings.terminal.table(aggregates_table(answer))
-    _hint_empty_aggregates(settings.terminal, answer)
 
 
 @query.command(

@@ -108,11 +108,20 @@ def test_every_screen_fits_the_terminal_on_real_data(
     assert "max" in next(line for line in shown["metrics"].splitlines() if "samples" in line)
 
 
-def test_an_unknown_event_id_says_what_to_do_next(deployed: DeployedStack) -> None:
+def test_empty_and_not_found_answers_say_what_to_do_next(deployed: DeployedStack) -> None:
     code, _, err = _run(deployed, 80, "query", "event", f"nope-{uuid.uuid4()}")
     assert code == 1
     assert "`devtools watch`" in err
     assert "`devtools query quarantine`" in err
+    # a minute long ago holds no aggregates: a hint instead of an empty table
+    code, out, err = _run(
+        deployed, 80, "query", "aggregates", "--type", "user_signup", "--minutes", "1",
+        "--until", "2001-01-01T00:00Z",
+    )  # fmt: skip
+    assert code == 0
+    assert out == ""
+    assert "no user_signup events in 2001-01-01T00:00Z" in err
+    assert "widen --minutes" in err
 
 
 def _records_of(deployed: DeployedStack, run_id: str) -> int:
