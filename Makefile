@@ -29,11 +29,22 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
 
-$(PY_STAMP): pyproject.toml
+# Python packages come from uv.lock (exact versions and hashes; `uv lock` after editing
+# pyproject.toml). uv on PATH is used as it is; otherwise it is installed once from PyPI into a
+# bootstrap venv under .cache/, so a fresh machine still needs only Python, Node and make.
+UV_VERSION := 0.13.9
+UV_BOOT := .cache/uv-bootstrap
+UV = $(shell command -v uv 2>/dev/null || echo $(UV_BOOT)/bin/uv)
+
+$(UV_BOOT)/bin/uv:
+	$(PYTHON) -m venv $(UV_BOOT)
+	$(UV_BOOT)/bin/python -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
+
+$(PY_STAMP): pyproject.toml uv.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
+	@command -v uv >/dev/null || $(MAKE) --no-print-directory $(UV_BOOT)/bin/uv
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --extra dev --python $(PY) --quiet
 	@touch $@
 
 $(NPM_STAMP): package.json package-lock.json
@@ -41,7 +52,7 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: $(PY_STAMP) $(NPM_STAMP) ## Create .venv and install Python + npm dependencies (idempotent)
+install: $(PY_STAMP) $(NPM_STAMP) ## Create .venv, install the locked Python + npm dependencies (idempotent)
 
 synth: install ## Synthesize the CloudFormation template into cdk.out/
 	$(CDK) synth --quiet

@@ -9,7 +9,13 @@ import click
 from rich.status import Status
 
 from devtools.cli.context import Settings, pass_settings
-from devtools.cli.render import outputs_table, verification_table
+from devtools.cli.help import examples
+from devtools.cli.render import (
+    findings_view,
+    outputs_view,
+    verification_summary,
+    verification_view,
+)
 from devtools.cli.terminal import Terminal
 from devtools.deploy.clients import AwsClients
 from devtools.deploy.flow import DeployOptions, DeployResult
@@ -71,19 +77,26 @@ def _render(terminal: Terminal, result: DeployResult, *, show_all: bool) -> None
     steps = " · ".join(f"{s.name} {s.seconds:.1f}s" for s in result.steps)
     terminal.success(f"deployed in {result.total_seconds:.1f} s ({steps})")
     if result.report is not None:
-        problems = len(result.report.problems)
-        applied = len(result.report.applied)
-        if problems or applied or show_all:
-            terminal.table(verification_table(result.report, show_all=show_all))
-        terminal.info(
-            f"verification: {result.report.checked} settings compared, {applied} applied via "
-            f"the API, {problems} still differ from the template"
-        )
-    terminal.table(outputs_table(result.outputs.values))
+        line, unexpected = verification_summary(result.report)
+        if show_all:
+            terminal.print(verification_view(result.report, width=terminal.width, show_all=True))
+        elif unexpected:
+            # only what nobody expects in full; the known gaps stay one line
+            terminal.print(
+                findings_view(
+                    result.report.unexpected,
+                    width=terminal.width,
+                    title="Unexpected differences between the template and the emulator",
+                )
+            )
+        (terminal.warn if unexpected else terminal.success)(line)
+        if not show_all:
+            terminal.info("  the full table: devtools status --verification")
+    terminal.print(outputs_view(result.outputs.values, width=terminal.width))
     if result.driver_pid is not None:
         terminal.success(
-            f"emulator poller for the mapping: {result.mapping_state}; "
-            f"mapping driver running (pid {result.driver_pid})"
+            f"mapping driver running (pid {result.driver_pid}); "
+            f"emulator poller for the mapping: {result.mapping_state}"
         )
 
 
@@ -120,9 +133,19 @@ def _options(
     )
 
 
-@click.command()
+@click.command(
+    short_help="Deploy the stack to the emulator, verify it, start the driver.",
+    epilog=examples(
+        "devtools deploy",
+        "devtools deploy -c lambdaBatchSize=50 -c kinesisShardCount=4",
+        "devtools deploy --watch          # redeploy on every change",
+        "devtools deploy --all        # every compared setting",
+    ),
+)
 @click.option("--no-verify", is_flag=True, help="Skip the template-vs-emulator verification.")
-@click.option("--no-driver", is_flag=True, help="Leave the emulator's own poller in charge.")
+@click.option(
+    "--no-driver", is_flag=True, help="Leave the emulator's own poller in charge (no driver)."
+)
 @click.option(
     "--context",
     "-c",
@@ -131,11 +154,13 @@ def _options(
     metavar="KEY=VALUE",
     help="CDK context for the stack (e.g. -c lambdaBatchSize=50).",
 )
-@click.option("--all", "show_all", is_flag=True, help="Show every compared setting.")
+@click.option(
+    "--all", "show_all", is_flag=True, help="Show every compared setting, not only differences."
+)
 @click.option(
     "--watch",
     is_flag=True,
-    help="Then watch: processor/ saves are synced, stack/ saves redeploy.",
+    help="Then watch: processor/ saves are synced, stack/ saves redeploy (Ctrl-C ends).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_settings
@@ -148,7 +173,12 @@ def deploy(
     watch: bool,
     as_json: bool,
 ) -> None:
-    """Deploy the stack to the emulator with the CDK CLI, verify it, start the mapping driver."""
+    """Deploy the stack to the emulator with the CDK CLI, verify it, start the mapping driver.
+
+    Bootstraps CDK when needed, compares every deployed resource with the template (one summary
+    line when only the emulator's known gaps differ), re-applies what the emulator dropped and
+    starts the mapping driver. A redeploy keeps data and stream positions.
+    """
     options = _options(
         settings, verify=not no_verify, start_driver=not no_driver, context=_parse_context(context)
     )
@@ -162,4 +192,8 @@ def deploy(
         from devtools.cli.sync import watch_loop
 
         clients = AwsClients.build(settings.client)
-        watch_loop(settings, clients, lambda: deploy_from_watch(settings, options))
+        try:
+            watch_loop(settings, clients, lambda: deploy_from_watch(settings, options))
+        except KeyboardInterrupt:
+            # Ctrl-C is how a watch normally ends: not an error
+            settings.terminal.info("stopped watching")

@@ -5,13 +5,17 @@ from __future__ import annotations
 import click
 
 from devtools.cli.context import Settings, pass_settings
+from devtools.cli.help import examples
 from devtools.deploy.clients import AwsClients
 from devtools.deploy.flow import DeployOptions
 from devtools.deploy.flow import destroy as run_destroy
 from devtools.paths import project_root
 
 
-@click.command()
+@click.command(
+    short_help="Stop the driver and remove the stack from the emulator.",
+    epilog=examples("devtools destroy", "devtools destroy --json"),
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_settings
 def destroy(settings: Settings, as_json: bool) -> None:

@@ -5,14 +5,26 @@ from __future__ import annotations
 import click
 
 from devtools.cli.context import Settings, pass_settings
+from devtools.cli.help import examples
 from devtools.deploy import driver_link
 from devtools.emulator import stop, wipe
 from devtools.emulator.control import SaveProgress
 from devtools.errors import UserError
 
 
-@click.command()
-@click.option("--wipe", "wipe_state", is_flag=True, help="Also delete the local emulator state.")
+@click.command(
+    short_help="Stop the mapping driver and the emulator `up` started.",
+    epilog=examples(
+        "devtools down",
+        "devtools down --wipe             # start from scratch next time",
+    ),
+)
+@click.option(
+    "--wipe",
+    "wipe_state",
+    is_flag=True,
+    help="Also delete the emulator state, CDK output and driver checkpoints.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_settings
 def down(settings: Settings, wipe_state: bool, as_json: bool) -> None:

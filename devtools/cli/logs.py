@@ -8,15 +8,47 @@ from collections.abc import Iterable
 import click
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from devtools.cli.context import Settings, pass_settings
+from devtools.cli.fmt import fit_words
+from devtools.cli.help import examples
+from devtools.cli.log_lines import describe
+from devtools.cli.metrics_view import MetricRow, metrics_table
 from devtools.cli.terminal import Terminal
 from devtools.deploy.outputs import require_outputs
 from devtools.emf import parse_lines, summarize
 from devtools.logs import LogEvent, follow, parse_since, read_events
 
+_LEVEL_STYLES = {
+    "ERROR": "bold red",
+    "CRITICAL": "bold red",
+    "WARN": "yellow",
+    "EMF": "cyan",
+    "START": "dim",
+    "END": "dim",
+    "REPORT": "dim",
+}
+_LEVEL_WIDTH = 6
 
-def _print_events(terminal: Terminal, events: Iterable[LogEvent], *, as_json: bool) -> None:
+
+def log_line(event: LogEvent, *, width: int) -> Text:
+    """`20:14:51.655 INFO   batch processed records=2`, words kept whole at `width`."""
+    line = describe(event.message)
+    stamp = event.time.strftime("%H:%M:%S.%f")[:-3]
+    prefix = len(stamp) + 1 + _LEVEL_WIDTH + 1
+    return Text.assemble(
+        (stamp, "dim"),
+        " ",
+        (line.level[:_LEVEL_WIDTH].ljust(_LEVEL_WIDTH), _LEVEL_STYLES.get(line.level, "")),
+        " ",
+        fit_words(line.text, max(width - prefix, 20)),
+    )
+
+
+def _print_events(
+    terminal: Terminal, events: Iterable[LogEvent], *, as_json: bool, raw: bool
+) -> None:
     for event in events:
         if as_json:
             click.echo(
@@ -29,6 +61,9 @@ def _print_events(terminal: Terminal, events: Iterable[LogEvent], *, as_json: bo
                 )
             )
             continue
+        if not raw:
+            terminal.out.print(log_line(event, width=terminal.width))
+            continue
         stamp = event.time.strftime("%H:%M:%S.%f")[:-3]
         # one stream per invocation: its last characters tell invocations apart
         terminal.out.print(
@@ -40,29 +75,32 @@ def _print_events(terminal: Terminal, events: Iterable[LogEvent], *, as_json: bo
 def _metrics_table(events: list[LogEvent]) -> Table:
     summaries = summarize(parse_lines(e.message for e in events))
     namespaces = sorted({s.namespace for s in summaries})
-    table = Table(
-        title=f"Metrics emitted as EMF in the logs ({', '.join(namespaces) or 'none'})",
-        title_justify="left",
+    return metrics_table(
+        f"Metrics emitted as EMF in the logs ({', '.join(namespaces) or 'none'})",
+        (
+            MetricRow(
+                name=s.name if len(namespaces) < 2 else f"{s.namespace}/{s.name}",
+                unit=s.unit,
+                dimensions=s.dimensions,
+                samples=s.sample_count,
+                total=s.total,
+                minimum=s.minimum,
+                maximum=s.maximum,
+            )
+            for s in summaries
+        ),
     )
-    table.add_column("metric", no_wrap=True)
-    table.add_column("dimensions", overflow="fold", min_width=24)
-    table.add_column("unit", no_wrap=True)
-    for column in ("samples", "sum", "min", "max"):
-        table.add_column(column, justify="right", no_wrap=True)
-    for summary in summaries:
-        table.add_row(
-            summary.name if len(namespaces) < 2 else f"{summary.namespace}/{summary.name}",
-            ", ".join(f"{k}={v}" for k, v in summary.dimensions) or "-",
-            summary.unit,
-            str(summary.sample_count),
-            f"{summary.total:g}",
-            f"{summary.minimum:g}",
-            f"{summary.maximum:g}",
-        )
-    return table
 
 
-@click.command()
+@click.command(
+    short_help="The function's logs: level, time, message per line.",
+    epilog=examples(
+        "devtools logs --since 10m",
+        "devtools logs -f                 # keep following (Ctrl-C ends)",
+        "devtools logs --raw              # each line as logged (EMF JSON too)",
+        "devtools logs --metrics          # the EMF metrics summed up",
+    ),
+)
 @click.option(
     "--follow", "-f", "follow_lines", is_flag=True, help="Keep printing new lines (Ctrl-C stops)."
 )
@@ -74,6 +112,9 @@ def _metrics_table(events: list[LogEvent]) -> Table:
 )
 @click.option("--group", help="Log group [default: the stack's ProcessorLogGroupName].")
 @click.option("--metrics", is_flag=True, help="Summarize the EMF metrics instead of lines.")
+@click.option(
+    "--raw", is_flag=True, help="Print each message exactly as logged (EMF JSON included)."
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line (or summary).")
 @pass_settings
 def logs(
@@ -82,9 +123,14 @@ def logs(
     since: str,
     group: str | None,
     metrics: bool,
+    raw: bool,
     as_json: bool,
 ) -> None:
-    """Show the processor function's CloudWatch Logs (START/END/REPORT, its output, EMF)."""
+    """Show the processor function's CloudWatch Logs, one line per event.
+
+    Each line: time, level, message. Lambda's START/END/REPORT lines and the EMF metric
+    documents are summarized; --raw prints them as logged; --metrics sums the EMF metrics up.
+    """
     start_ms = parse_since(since)
     group_name = (
         group
@@ -115,12 +161,17 @@ def logs(
         return
     if not follow_lines:
         events = read_events(client, group_name, start_ms=start_ms)
-        _print_events(terminal, events, as_json=as_json)
+        _print_events(terminal, events, as_json=as_json, raw=raw)
         if not events and not as_json:
-            terminal.info(f"no log events in {group_name} since {since}")
+            terminal.info(
+                f"no log events in {group_name} since {since}: try --since 1d, or send an "
+                "event (`devtools put ...`) and follow with `devtools logs -f`"
+            )
         return
     terminal.info(f"following {group_name} (Ctrl-C to stop)")
     try:
-        _print_events(terminal, follow(client, group_name, start_ms=start_ms), as_json=as_json)
+        _print_events(
+            terminal, follow(client, group_name, start_ms=start_ms), as_json=as_json, raw=raw
+        )
     except KeyboardInterrupt:
         return

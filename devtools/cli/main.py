@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -12,13 +14,16 @@ from botocore.exceptions import EndpointConnectionError
 from botocore.parsers import ResponseParserError
 
 from devtools.cli.context import DEFAULT_REGION, Settings
+from devtools.cli.help import examples
 from devtools.cli.terminal import TERMINAL_KEY, Terminal
 from devtools.errors import UserError
 from devtools.paths import STATE_DIR_ENV, StatePaths, project_root
 from devtools.sync.imports import describe
 
-EXIT_USER_ERROR = 1
-EXIT_BUG = 2
+EXIT_OK = 0
+EXIT_USER_ERROR = 1  # bad input, usage errors included: the user can fix it
+EXIT_BUG = 2  # a bug in devtools
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 
 class CommandImportError(UserError):
@@ -32,7 +37,8 @@ class CommandImportError(UserError):
 
 
 class DevtoolsGroup(click.Group):
-    """A group that converts exceptions into exit codes: 1 for user errors, 2 for bugs.
+    """A group that converts exceptions into exit codes: 1 for user and usage errors, 2 for
+    bugs, 130 for Ctrl-C; and suggests a command for a mistyped one.
 
     Commands are imported only when they run (or `--help` lists them), so that a command that
     does not need the processor still works while processor/ has a syntax or import error.
@@ -73,6 +79,40 @@ class DevtoolsGroup(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=2, cutoff=0.5)
+            hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            raise click.UsageError(f"No such command {name!r}.{hint}", ctx)
+        return super().resolve_command(ctx, args)
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as exc:
+            # click's default for usage errors is 2, which the README keeps for bugs
+            exc.show()
+            sys.exit(EXIT_USER_ERROR)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -99,7 +139,7 @@ class DevtoolsGroup(click.Group):
             ctx.exit(EXIT_USER_ERROR)
         except KeyboardInterrupt:
             _terminal(ctx).error("interrupted")
-            ctx.exit(130)
+            ctx.exit(EXIT_INTERRUPTED)
         except Exception as exc:
             terminal = _terminal(ctx)
             settings = ctx.find_object(Settings)
@@ -116,7 +156,19 @@ def _terminal(ctx: click.Context) -> Terminal:
     return found if isinstance(found, Terminal) else Terminal()
 
 
-@click.group(cls=DevtoolsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=DevtoolsGroup,
+    # use a wide terminal's width for help pages (click stops at 80 by default)
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 120},
+    epilog=examples(
+        "devtools up && devtools deploy",
+        "devtools replay scenarios/checkout_errors.yaml",
+        "devtools status",
+        "devtools COMMAND --help          # every command's options and examples",
+    )
+    + "\n\nExit codes: 0 success, 1 user or usage error (one line says what to do), "
+    "2 a bug in devtools (--debug shows the traceback), 130 interrupted (Ctrl-C).",
+)
 @click.option(
     "--endpoint-url",
     envvar="AWS_ENDPOINT_URL",
@@ -149,7 +201,12 @@ def main(
     state_dir: str | None,
     debug: bool,
 ) -> None:
-    """Local cloud for the real-time analytics pipeline: emulator, deploy, driver, events."""
+    """Local cloud for the real-time analytics pipeline: emulator, deploy, driver, events.
+
+    Runs the CDK stack on the embedded MiniStack emulator (or any LocalStack-compatible endpoint),
+    drives its Kinesis event source mapping with AWS's semantics, sends events and scenarios and
+    shows what landed.
+    """
     terminal = Terminal()
     ctx.obj = Settings(
         explicit_endpoint=endpoint_url,

@@ -6,14 +6,21 @@ import dataclasses
 import datetime as dt
 
 import click
+from rich import box
+from rich.console import Group, RenderableType
 from rich.table import Table
+from rich.text import Text
 
+from devtools.cli import fmt
 from devtools.cli.context import Settings, pass_settings
-from devtools.cli.render import key_value_table
+from devtools.cli.help import examples
+from devtools.cli.layout import key_values
+from devtools.cli.terminal import Terminal
 from devtools.deploy.outputs import StackOutputs, require_outputs
 from devtools.errors import UserError
 from devtools.query import (
     AggregatesAnswer,
+    EventNotFoundError,
     QuarantineAnswer,
     StoredEvent,
     TypeMinute,
@@ -43,18 +50,6 @@ def parse_until(value: str | None) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
-def _pairs(values: dict[str, int] | dict[str, float]) -> str:
-    if not values:
-        return "-"
-    return ", ".join(
-        f"{k} {v:g}" if isinstance(v, int) else f"{k} {v:.2f}" for k, v in values.items()
-    )
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f}"
-
-
 def _family(event_type: str) -> model.Family | None:
     declared = model.get(event_type)
     return declared.family if declared is not None else None
@@ -81,8 +76,8 @@ def _type_cells(event_type: str, row: TypeMinute) -> tuple[str, ...]:
         if not row.load_time_count:
             return ("-",)
         return (
-            f"{_ms(row.load_time_p50)} / {_ms(row.load_time_p95)} / {_ms(row.load_time_p99)} "
-            f"({row.load_time_count})",
+            f"{fmt.whole(row.load_time_p50)} / {fmt.whole(row.load_time_p95)} / "
+            f"{fmt.whole(row.load_time_p99)} ({row.load_time_count})",
         )
     if family.sums is not None:
         return (
@@ -92,7 +87,7 @@ def _type_cells(event_type: str, row: TypeMinute) -> tuple[str, ...]:
             )
             or "-",
         )
-    return tuple(_pairs(row.breakdowns.get(label, {})) for label in family.dimension_labels)
+    return tuple(fmt.pairs(row.breakdowns.get(label, {})) for label in family.dimension_labels)
 
 
 class _EventTypeChoice(click.Choice):  # type: ignore[type-arg]
@@ -111,56 +106,105 @@ class _EventTypeChoice(click.Choice):  # type: ignore[type-arg]
 
 
 def aggregates_table(answer: AggregatesAnswer) -> Table:
+    # one day: minutes as HH:MM under a title that names the day (UTC)
+    one_day = answer.first_minute[:10] == answer.last_minute[:10]
+    span = (
+        f"{answer.first_minute[:10]} {answer.first_minute[11:16]} .. {answer.last_minute[11:16]}"
+        if one_day
+        else f"{answer.first_minute} .. {answer.last_minute}"
+    )
     table = Table(
-        title=f"{answer.event_type} per minute, {answer.first_minute} .. {answer.last_minute}",
+        title=f"{answer.event_type} per minute, {span} (UTC)",
+        min_width=len(answer.event_type) + len(span) + 19,  # the title on one line
         title_justify="left",
         title_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
     )
     for column in ("minute", "events", "by device", *_type_columns(answer.event_type)):
-        table.add_column(column, overflow="fold", justify="right" if column == "events" else "left")
+        table.add_column(
+            column,
+            no_wrap=column in ("minute", "events"),
+            justify="right" if column == "events" else "left",
+        )
     for row in (*answer.minutes, answer.total):
-        label = "[bold]total[/bold]" if row.minute == "*" else row.minute
+        minute = row.minute[11:16] if one_day else row.minute
+        label = "[bold]total[/bold]" if row.minute == "*" else minute
         table.add_row(
-            label, str(row.count), _pairs(row.by_device), *_type_cells(answer.event_type, row)
+            label, str(row.count), fmt.pairs(row.by_device), *_type_cells(answer.event_type, row)
         )
     return table
 
 
-def event_table(event: StoredEvent) -> Table:
-    return key_value_table(
-        f"{event.event_type} {event.event_id}",
+def event_view(event: StoredEvent, *, width: int) -> RenderableType:
+    return key_values(
         {name: str(value) for name, value in event.attributes.items()},
+        width=width,
+        title=f"{event.event_type} {event.event_id}",
     )
 
 
-def quarantine_table(answer: QuarantineAnswer) -> Table:
+def quarantine_view(answer: QuarantineAnswer, *, width: int) -> RenderableType:
+    """One block per record: reason and position on a line, then detail and bytes preview."""
     which = f" ({answer.reason})" if answer.reason else ""
-    table = Table(
-        title=f"Quarantine{which}: {answer.total} records, newest {len(answer.entries)} shown",
-        title_justify="left",
-        title_style="bold",
-    )
-    for column in ("reason", "detail", "shard", "sequence", "bytes", "preview"):
-        table.add_column(column, overflow="fold", justify="right" if column == "bytes" else "left")
-    for entry in answer.entries:
-        table.add_row(
-            entry.reason,
-            entry.detail,
-            entry.shard_id,
-            entry.sequence_number,
-            "-" if entry.size is None else str(entry.size),
-            entry.preview,
+    parts: list[RenderableType] = [
+        Text(
+            f"Quarantine{which}: {answer.total} records, newest {len(answer.entries)} shown",
+            style="bold",
         )
-    return table
+    ]
+    for entry in answer.entries:
+        size = "" if entry.size is None else f" · {entry.size} bytes"
+        parts.append(
+            Text.assemble(
+                (entry.reason, "bold red"),
+                f"  shard {fmt.shard(entry.shard_id)} · sequence {fmt.tail(entry.sequence_number)}"
+                f"{size}",
+            )
+        )
+        parts.append(
+            key_values([("detail", entry.detail), ("bytes", entry.preview)], width=width, indent=2)
+        )
+    return Group(*parts)
 
 
-@click.group("query")
+def _hint_empty_aggregates(terminal: Terminal, answer: AggregatesAnswer) -> None:
+    terminal.info(
+        f"no {answer.event_type} events in {answer.first_minute} .. {answer.last_minute} "
+        "(UTC): widen --minutes, check --until, or send some with `devtools put` / "
+        "`devtools replay scenarios/realistic_mix.yaml`"
+    )
+
+
+@click.group(
+    "query",
+    short_help="Ask the stored results: aggregates, an event, quarantine.",
+    epilog=examples(
+        "devtools query aggregates --type purchase --minutes 15",
+        "devtools query event 3f0c2a9e-7d1b-4c55-9a0e-1b2c3d4e5f60",
+        "devtools query quarantine --reason not_json --limit 5",
+    ),
+)
 def query() -> None:
     """Ad-hoc questions on the stored results: aggregates, one event, quarantined records."""
 
 
-@query.command("aggregates")
-@click.option("--type", "event_type", required=True, type=_EventTypeChoice(), help="Event type.")
+@query.command(
+    "aggregates",
+    short_help="Per-minute aggregates of one event type.",
+    epilog=examples(
+        "devtools query aggregates --type page_view   # the last 15 minutes",
+        "devtools query aggregates --type purchase --minutes 60 --json",
+        "devtools query aggregates --type error --until 2026-11-28T01:05Z --minutes 5",
+    ),
+)
+@click.option(
+    "--type",
+    "event_type",
+    required=True,
+    type=_EventTypeChoice(),
+    help="Event type whose aggregates to show.",
+)
 @click.option(
     "--minutes",
     default=15,
@@ -191,27 +235,60 @@ def aggregates_command(
     if as_json:
         settings.terminal.json(dataclasses.asdict(answer))
         return
+    if answer.total.count == 0:
+        _hint_empty_aggregates(settings.terminal, answer)
+        return
     settings.terminal.table(aggregates_table(answer))
 
 
-@query.command("event")
+@query.command(
+    "event",
+    short_help="The stored item of one eventId.",
+    epilog=examples(
+        "devtools query event 3f0c2a9e-7d1b-4c55-9a0e-1b2c3d4e5f60",
+        "devtools query event my-event-1 --json",
+        "# `devtools put` prints the eventId of every event it sends",
+    ),
+)
 @click.argument("event_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the stored item(s) as JSON.")
 @pass_settings
 def event_command(settings: Settings, event_id: str, as_json: bool) -> None:
     """The stored results item of EVENT_ID, derived fields included (exit 1 if none)."""
     outputs = _outputs(settings)
-    found = find_event(settings.client("dynamodb"), outputs.get("ResultsTableName"), event_id)
+    try:
+        found = find_event(settings.client("dynamodb"), outputs.get("ResultsTableName"), event_id)
+    except EventNotFoundError as exc:
+        raise EventNotFoundError(
+            f"{exc}: the event may still be on its way (`devtools watch` shows the driver's lag), "
+            f"or it was quarantined (`devtools query quarantine`); `devtools put` prints the "
+            "eventId of each event it sends"
+        ) from exc
     if as_json:
         settings.terminal.json({"eventId": event_id, "items": [e.attributes for e in found]})
         return
     for event in found:
-        settings.terminal.table(event_table(event))
+        settings.terminal.print(event_view(event, width=settings.terminal.width))
 
 
-@query.command("quarantine")
-@click.option("--reason", type=click.Choice([r.value for r in Reason]), help="Only this reason.")
-@click.option("--limit", default=20, show_default=True, type=int, help="Newest N records.")
+@query.command(
+    "quarantine",
+    short_help="Quarantined records, newest first.",
+    epilog=examples(
+        "devtools query quarantine",
+        "devtools query quarantine --reason invalid_field --limit 5",
+        "devtools query quarantine --json",
+    ),
+)
+@click.option(
+    "--reason",
+    type=click.Choice([r.value for r in Reason]),
+    metavar="REASON",
+    help=f"Only records of this reason: {', '.join(r.value for r in Reason)}.",
+)
+@click.option(
+    "--limit", default=20, show_default=True, type=click.IntRange(1), help="Newest N records."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
 @pass_settings
 def quarantine_command(settings: Settings, reason: str | None, limit: int, as_json: bool) -> None:
@@ -223,4 +300,11 @@ def quarantine_command(settings: Settings, reason: str | None, limit: int, as_js
     if as_json:
         settings.terminal.json(dataclasses.asdict(answer))
         return
-    settings.terminal.table(quarantine_table(answer))
+    if not answer.entries:
+        which = f" with reason {reason}" if reason else ""
+        settings.terminal.info(
+            f"no quarantined records{which}: every record sent so far was valid "
+            "(`devtools query aggregates --type ...` shows what was stored)"
+        )
+        return
+    settings.terminal.print(quarantine_view(answer, width=settings.terminal.width))

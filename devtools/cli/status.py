@@ -9,21 +9,13 @@ from typing import Any
 import click
 from rich.table import Table
 
+from devtools.cli import fmt
 from devtools.cli.context import Settings, pass_settings
-from devtools.cli.render import outputs_table, verification_table
+from devtools.cli.help import examples
+from devtools.cli.render import outputs_view, verification_summary, verification_view
 from devtools.cli.terminal import Terminal
 from devtools.deploy.clients import AwsClients
 from devtools.deploy.status import LocalStatus, collect
-
-
-def _ms(value: int) -> str:
-    if value < 1000:
-        return f"{value} ms"
-    return f"{value / 1000:.1f} s"
-
-
-def _count(value: int | None) -> str:
-    return "?" if value is None else str(value)
 
 
 def _render(terminal: Terminal, status: LocalStatus, *, verification: bool) -> None:
@@ -36,7 +28,7 @@ def _render(terminal: Terminal, status: LocalStatus, *, verification: bool) -> N
         )
         terminal.print(
             f"[green]●[/green] emulator [bold]{status.endpoint_url}[/bold] "
-            f"MiniStack {health.version or '?'}, {health.available_services} services, {who}"
+            f"(MiniStack {health.version or '?'}), {who}"
         )
     else:
         terminal.print(
@@ -47,7 +39,7 @@ def _render(terminal: Terminal, status: LocalStatus, *, verification: bool) -> N
         terminal.print("[yellow]●[/yellow] stack not deployed (run `devtools deploy`)")
     else:
         terminal.print(f"[green]●[/green] stack {status.stack.name}: {status.stack.status}")
-        terminal.table(outputs_table(status.stack.outputs))
+        terminal.print(outputs_view(status.stack.outputs, width=terminal.width))
     source = status.source
     if source is not None and source.synced_since_deploy and source.synced_at is not None:
         terminal.print(
@@ -55,13 +47,13 @@ def _render(terminal: Terminal, status: LocalStatus, *, verification: bool) -> N
             "newer than the last deploy (`devtools deploy` brings CloudFormation up to date)"
         )
     if verification and status.verification is not None:
-        terminal.table(verification_table(status.verification))
-    elif status.verification is not None and status.verification.problems:
-        terminal.print(
-            f"[yellow]●[/yellow] last deploy verification: "
-            f"{len(status.verification.problems)} settings differ from the template "
-            "(`devtools status --verification` lists them)"
-        )
+        terminal.print(verification_view(status.verification, width=terminal.width))
+    elif verification:
+        terminal.print("[yellow]●[/yellow] no verification recorded (run `devtools deploy`)")
+    elif status.verification is not None:
+        line, unexpected = verification_summary(status.verification)
+        dot = "[yellow]●[/yellow]" if unexpected else "[green]●[/green]"
+        terminal.print(f"{dot} last deploy {line} (details: --verification)")
     poller = f"emulator poller {status.mapping_state}" if status.mapping_state else ""
     if status.driver_pid is None:
         terminal.print(f"[yellow]●[/yellow] mapping driver not running {poller}")
@@ -74,8 +66,8 @@ def _render(terminal: Terminal, status: LocalStatus, *, verification: bool) -> N
         age = time.time() - driver.updated_at
         inv = driver.invocations
         terminal.print(
-            f"  state {driver.state}, updated {age:.0f} s ago; invocations {inv.invocations}, "
-            f"function errors {inv.function_errors}, invoke errors {inv.invoke_errors}, "
+            f"  {driver.state}, updated {age:.0f} s ago; {inv.invocations} invocations, "
+            f"{inv.function_errors} function errors, {inv.invoke_errors} invoke errors, "
             f"p95 {inv.duration_ms_p95:.0f} ms"
             + (f"; last error: {driver.last_error}" if driver.last_error else "")
         )
@@ -89,11 +81,10 @@ def _render(terminal: Terminal, status: LocalStatus, *, verification: bool) -> N
         for shard in driver.shards:
             checkpoint = shard.checkpoint or "-"
             table.add_row(
-                shard.shard_id.removeprefix("shardId-").lstrip("0").rjust(1, "0")
+                fmt.shard(shard.shard_id)
                 + ("" if shard.phase == "active" else f" ({shard.phase})"),
-                # the distinguishing digits are at the end
-                checkpoint if len(checkpoint) <= 10 else "…" + checkpoint[-8:],
-                _ms(shard.iterator_age_ms),
+                fmt.tail(checkpoint),
+                fmt.age(shard.iterator_age_ms),
                 str(shard.invocations),
                 str(shard.failures),
                 str(shard.records_delivered),
@@ -105,9 +96,9 @@ def _render(terminal: Terminal, status: LocalStatus, *, verification: bool) -> N
     if status.backlog is not None:
         backlog = status.backlog
         terminal.print(
-            f"failure queue: {_count(backlog.failure_queue_visible)} visible, "
-            f"{_count(backlog.failure_queue_in_flight)} in flight · "
-            f"quarantine: {_count(backlog.quarantine_objects)} objects"
+            f"failure queue: {fmt.count(backlog.failure_queue_visible)} visible, "
+            f"{fmt.count(backlog.failure_queue_in_flight)} in flight · "
+            f"quarantine: {fmt.count(backlog.quarantine_objects)} objects"
         )
 
 
@@ -134,9 +125,18 @@ def _as_json(status: LocalStatus) -> dict[str, Any]:
     }
 
 
-@click.command()
+@click.command(
+    short_help="Emulator, stack, mapping driver per shard, backlog.",
+    epilog=examples(
+        "devtools status",
+        "devtools status --verification   # the last deploy's findings in full",
+        "devtools status --json",
+    ),
+)
 @click.option(
-    "--verification", is_flag=True, help="List the last deploy's template-vs-emulator findings."
+    "--verification",
+    is_flag=True,
+    help="List the last deploy's template-vs-emulator findings in full.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @pass_settings

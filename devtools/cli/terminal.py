@@ -29,6 +29,11 @@ class Terminal:
         default_factory=lambda: Console(stderr=True, no_color=_no_color(), highlight=False)
     )
 
+    @property
+    def width(self) -> int:
+        """Columns of the results console (the terminal's, or 80 when not a terminal)."""
+        return self.out.width
+
     def print(self, *objects: Any) -> None:
         """A result for the user (stdout)."""
         self.out.print(*objects)

@@ -5,19 +5,27 @@ from __future__ import annotations
 import click
 
 from devtools.cli.context import DEFAULT_PORT, Settings, pass_settings
+from devtools.cli.help import examples
 from devtools.deploy.clients import AwsClients
 from devtools.deploy.flow import resume_driver
 from devtools.emulator import ownership, start
 from devtools.emulator.recovery import UncleanStop
 
 
-@click.command()
+@click.command(
+    short_help="Start the embedded emulator (MiniStack) on 127.0.0.1.",
+    epilog=examples(
+        "devtools up",
+        "devtools up --port 4567      # 4566 taken? later commands find this one",
+        "devtools up --json",
+    ),
+)
 @click.option(
     "--port",
     type=click.IntRange(1, 65535),
     default=None,
-    help=f"[default: the running emulator's port, else the last one used here, else "
-    f"{DEFAULT_PORT}]",
+    help=f"Port on 127.0.0.1 to listen on. [default: the running emulator's port, else the "
+    f"last one used here, else {DEFAULT_PORT}]",
 )
 @click.option(
     "--deadline",
@@ -26,13 +34,19 @@ from devtools.emulator.recovery import UncleanStop
     show_default=True,
     help="Seconds to wait for the health endpoint.",
 )
-@click.option("--no-driver", is_flag=True, help="Do not resume the mapping driver.")
+@click.option(
+    "--no-driver", is_flag=True, help="Do not resume the mapping driver of a deployed stack."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_settings
 def up(
     settings: Settings, port: int | None, deadline: float, no_driver: bool, as_json: bool
 ) -> None:
-    """Start MiniStack from this virtualenv, state kept under .devtools/ministack/."""
+    """Start MiniStack from this virtualenv on 127.0.0.1, state kept under .devtools/ministack/.
+
+    Idempotent: an emulator `up` started earlier is reused. The mapping driver of a stack
+    deployed before the last `down` is resumed.
+    """
     terminal = settings.terminal
     settings.paths.ensure()
     port = port or ownership.preferred_port(settings.paths)

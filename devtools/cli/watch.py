@@ -14,7 +14,9 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from devtools.cli import fmt
 from devtools.cli.context import Settings, pass_settings
+from devtools.cli.help import examples
 from devtools.deploy.outputs import require_outputs
 from devtools.watch import (
     DEFAULT_WINDOW_MINUTES,
@@ -24,22 +26,6 @@ from devtools.watch import (
     take_sample,
     view,
 )
-
-
-def _count(value: int | None) -> str:
-    return "?" if value is None else str(value)
-
-
-def _rate(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
-
-
-def _age(ms: int) -> str:
-    return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
-
-
-def _plus(value: int | None) -> str:
-    return f" (+{value})" if value else ""
 
 
 def events_table(watch: WatchView) -> Table:
@@ -54,13 +40,13 @@ def events_table(watch: WatchView) -> Table:
     for kind in kinds:
         table.add_row(
             kind,
-            _rate(watch.events_per_second.get(kind, 0.0) if watch.seconds else None),
+            fmt.rate(watch.events_per_second.get(kind, 0.0) if watch.seconds else None),
             str(this_minute.get(kind, 0)),
             str(window.get(kind, 0)),
         )
     table.add_row(
         "[bold]all[/bold]",
-        _rate(watch.events_per_second_total),
+        fmt.rate(watch.events_per_second_total),
         str(sum(this_minute.values())),
         str(sum(window.values())),
     )
@@ -73,11 +59,11 @@ def shards_table(sample: Sample) -> Table:
     for column in ("iterator age", "behind latest", "pending", "delivered", "to DLQ"):
         table.add_column(column, justify="right")
     for shard in sample.shards:
-        name = shard.shard_id.removeprefix("shardId-").lstrip("0") or "0"
+        name = fmt.shard(shard.shard_id)
         table.add_row(
             name + ("" if shard.phase == "active" else f" ({shard.phase})"),
-            _age(shard.iterator_age_ms),
-            _age(shard.millis_behind_latest),
+            fmt.age(shard.iterator_age_ms),
+            fmt.age(shard.millis_behind_latest),
             str(shard.pending_records),
             str(shard.records_delivered),
             str(shard.records_to_destination),
@@ -92,8 +78,8 @@ def render(watch: WatchView) -> RenderableType:
         Text("driver: no status (is it running? `devtools status`)", style="yellow")
         if sample.driver_state is None
         else Text(
-            f"driver {sample.driver_state}, {_rate(watch.delivered_per_second)} records/s "
-            f"delivered, {_count(sample.invocations)} invocations"
+            f"driver {sample.driver_state}, {fmt.rate(watch.delivered_per_second)} records/s "
+            f"delivered, {fmt.count(sample.invocations)} invocations"
         )
     )
     p95 = (
@@ -105,14 +91,14 @@ def render(watch: WatchView) -> RenderableType:
     counters.add_column(style="bold")
     counters.add_column()
     counters.add_row(
-        "function errors", _count(sample.function_errors) + _plus(watch.new_function_errors)
+        "function errors", fmt.count(sample.function_errors) + fmt.plus(watch.new_function_errors)
     )
     counters.add_row(
         "to on-failure queue",
-        f"{_count(sample.records_to_destination)} records{_plus(watch.new_to_destination)}, "
-        f"queue depth {_count(sample.failure_queue_depth)}",
+        f"{fmt.count(sample.records_to_destination)} records{fmt.plus(watch.new_to_destination)}, "
+        f"queue depth {fmt.count(sample.failure_queue_depth)}",
     )
-    counters.add_row("quarantined", _count(sample.quarantined) + _plus(watch.new_quarantined))
+    counters.add_row("quarantined", fmt.count(sample.quarantined) + fmt.plus(watch.new_quarantined))
     if sample.load_time_minute and sample.load_time_minute != sample.current_minute:
         p95 += f" in {sample.load_time_minute[11:16]}"
     elif sample.load_time_minute:
@@ -138,7 +124,15 @@ def view_json(watch: WatchView) -> dict[str, Any]:
     return data
 
 
-@click.command("watch")
+@click.command(
+    "watch",
+    short_help="Live view of the pipeline while traffic flows.",
+    epilog=examples(
+        "devtools watch                   # until Ctrl-C",
+        "devtools watch --interval 2 --duration 60",
+        "devtools watch --once --json     # one snapshot for scripts",
+    ),
+)
 @click.option(
     "--interval", default=1.0, show_default=True, type=float, help="Seconds between samples."
 )

@@ -12,6 +12,7 @@ from devtools.scenarios.model import (
     MetricExpectation,
     NumberExpectation,
 )
+from devtools.scenarios.truth import PlanTruth
 
 
 def evaluate(
@@ -182,3 +183,30 @@ def _latency(key: str, bound: float, observed: Observations) -> CheckResult:
         return CheckResult(name, wanted, "not measured", False)
     value = {"p50": latency.p50, "p95": latency.p95, "max": latency.maximum}[key]
     return CheckResult(name, wanted, f"{value:.2f} s", value <= bound)
+
+
+def dry_run_checks(expect: Expectations, truth: PlanTruth) -> list[CheckResult]:
+    """The expectations a dry run can decide from the plan alone, against its exact figures.
+
+    Load-time percentiles, metrics, alarms, the on-failure queue and latency are only known
+    after a replay (the pipeline's percentiles come from a histogram), so they are left out.
+    """
+    checks: list[CheckResult] = []
+    checks += _by_key("stored", expect.stored, truth.stored)
+    if expect.stored_total is not None:
+        checks.append(_number("stored total", expect.stored_total, truth.stored_total))
+    checks += _by_key("quarantined", expect.quarantined, truth.quarantined)
+    if expect.quarantined_total is not None:
+        checks.append(
+            _number("quarantined total", expect.quarantined_total, truth.quarantined_total)
+        )
+    checks += _by_key("revenue", expect.revenue, truth.revenue)
+    checks += _by_key("purchases", expect.purchases, truth.purchases)
+    checks += _by_key("events", expect.events, truth.stored)
+    if "count" in expect.load_time:
+        checks.append(
+            _number("load time count", expect.load_time["count"], float(len(truth.load_times)))
+        )
+    checks += _by_key("errors on page", expect.errors_by_page, truth.errors_by_page)
+    checks += _by_key("errors of type", expect.errors_by_type, truth.errors_by_type)
+    return checks

@@ -15,6 +15,7 @@ from typing import Any, cast
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
+from devtools.event_check import field_names, suggest
 from devtools.partition_key import problem as partition_key_problem
 from devtools.scenarios import fields as fieldspec
 from devtools.scenarios import limits
@@ -373,8 +374,22 @@ class _Checker:
                     f"(known: {known})",
                 )
 
+    def _check_field_names(self, event_type: Any, names: Any, path: NodePath) -> None:
+        """A field the event type does not have is a typo: the processor would ignore it."""
+        known = field_names(event_type) if isinstance(event_type, str) else None
+        if known is None:
+            return  # an unknown type is reported on its own
+        for name in names:
+            if isinstance(name, str) and name not in known:
+                self.problem(
+                    (*path, name),
+                    f"{where((*path, name))}: {event_type} events have no field {name!r}"
+                    f"{suggest(name, known)}",
+                )
+
     def _check_events(self, events: list[dict[str, Any]], path: NodePath) -> None:
         for n, event in enumerate(events):
+            self._check_field_names(event.get("eventType"), event, (*path, "events", n))
             event_id = event.get("eventId")
             if isinstance(event_id, str):
                 self._check_spec(
@@ -394,6 +409,7 @@ class _Checker:
         seconds = parse_duration(duration) if duration is not None else (1.0 if burst else 0.0)
         if count is None:
             count = max(1, round(float(cast(float, rate)) * seconds))
+        self._check_field_names(spec["type"], spec.get("fields", {}), (*path, "fields"))
         merged = {**fieldspec.defaults_for(spec["type"]), **spec.get("fields", {})}
         allowed = set(fieldspec.BUILTIN_NAMES) | {"eventType"}
         for field_name, field_value in merged.items():

@@ -23,10 +23,13 @@ class Deployed:
     env: dict[str, str]
     state_dir: Path
 
-    def devtools(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    def devtools(
+        self, *args: str, timeout: float = 180, columns: int | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        env = self.env if columns is None else {**self.env, "COLUMNS": str(columns)}
         return subprocess.run(
             [sys.executable, "-m", "devtools.cli.main", *args],
-            env=self.env,
+            env=env,
             capture_output=True,
             text=True,
             timeout=timeout,

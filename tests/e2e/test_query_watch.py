@@ -100,7 +100,7 @@ def replayed(deployed: Deployed, tmp_path_factory: pytest.TempPathFactory) -> Re
     path = folder / "query_watch.yaml"
     path.write_text(scenario(token, stamp))
     before = _json(deployed, "watch", "--once", "--json", "--interval", "0")
-    result = deployed.devtools("replay", str(path), "--brief", "--json", str(folder / "r.json"))
+    result = deployed.devtools("replay", str(path), "--brief", "--report", str(folder / "r.json"))
     assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
     after = _json(deployed, "watch", "--once", "--json", "--interval", "0")
     (report,) = json.loads((folder / "r.json").read_text())["reports"]

@@ -22,10 +22,14 @@ def test_shipped_scenario_meets_its_expectations(
 ) -> None:
     # GIVEN the deployed stack and a running mapping driver
     report_path = tmp_path / "report.json"
-    # WHEN the scenario is replayed through the CLI
-    result = deployed.devtools("replay", str(scenario), "--json", str(report_path))
+    # WHEN the scenario is replayed through the CLI on an 80-column terminal
+    result = deployed.devtools("replay", str(scenario), "--report", str(report_path), columns=80)
     # THEN it exits 0 and the JSON report shows every expectation passed
     assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    # AND the summary leads, every line fits and alarm names are whole
+    assert result.stdout.index("PASS ") < result.stdout.index("Stored in DynamoDB")
+    assert max(len(line.rstrip()) for line in result.stdout.splitlines()) <= 80
+    assert "AggregatesTableWriteThrottles" in result.stdout
     report = json.loads(report_path.read_text())
     assert report["passed"] is True
     (only,) = report["reports"]
@@ -46,10 +50,11 @@ def test_a_failed_expectation_exits_1_with_the_failure_in_the_table(
     )
     # WHEN it is replayed
     result = deployed.devtools("replay", str(path))
-    # THEN the table shows the failure and the exit code is 1
+    # THEN the summary says what failed and why, before the details, and the exit code is 1
     assert result.returncode == 1
-    assert "stored click" in result.stdout
-    assert "FAIL" in result.stdout
+    assert "FAIL " in result.stdout
+    failure = result.stdout.index("stored click: expected 6, got 5")
+    assert failure < result.stdout.index("Stored in DynamoDB")
 
 
 def test_an_invalid_file_exits_1_before_sending(deployed: Deployed, tmp_path: Path) -> None:

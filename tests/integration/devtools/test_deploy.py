@@ -198,8 +198,13 @@ def test_put_then_logs_show_the_invocation_and_its_emf_metrics(deployed: Deploye
     ]
     assert processed
     assert processed[0]["sum"] >= 1
-    # AND plain `devtools logs` prints the lines
-    assert "START RequestId:" in _cli(deployed, "logs", "--since", "1h")
+    # AND plain `devtools logs` prints level, time and message, EMF summarized
+    plain = _cli(deployed, "logs", "--since", "1h")
+    assert " START " in plain
+    assert " EMF    EventsProcessed=" in plain
+    assert '{"_aws"' not in plain
+    # AND --raw prints the lines as logged
+    assert "START RequestId:" in _cli(deployed, "logs", "--since", "1h", "--raw")
 
 
 def test_status_shows_stack_mapping_driver_and_backlog(deployed: DeployedStack) -> None:

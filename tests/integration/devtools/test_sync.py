@@ -33,10 +33,10 @@ def test_sync_checks_refuses_and_pushes(deployed: DeployedStack, tmp_path: Path)
     driver_pid = driver_link.running_pid(deployed.paths)
 
     # a syntax error: one file:line line, nothing pushed
-    analytics = root / "processor" / "analytics.py"
+    analytics = root / "processor" / "pipeline.py"
     original = analytics.read_text()
     analytics.write_text(original + "\nbroken = (\n")
-    with pytest.raises(flow.ImportCheckError, match=r"processor/analytics\.py:\d+: SyntaxError"):
+    with pytest.raises(flow.ImportCheckError, match=r"processor/pipeline\.py:\d+: SyntaxError"):
         flow.sync(root, deployed.paths, deployed.clients())
     assert _code_sha(deployed) == before
 

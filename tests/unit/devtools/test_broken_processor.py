@@ -17,7 +17,7 @@ from devtools.testing.pipeline import free_port
 def broken_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the checkout whose processor has a syntax error."""
     root = copy_sources(tmp_path_factory.mktemp("broken"), names=("devtools", "processor", "stack"))
-    target = root / "processor" / "validation.py"
+    target = root / "processor" / "model" / "validate.py"
     lines = target.read_text().splitlines()
     target.write_text("\n".join([*lines, "def broken(:", ""]))
     return root
@@ -59,7 +59,7 @@ def test_help_lists_the_commands_that_need_the_processor_as_unavailable(
     broken_checkout: Path,
 ) -> None:
     result = devtools(broken_checkout, "--help")
-    assert "unavailable: processor/validation.py:" in result.stdout
+    assert "unavailable: processor/model/validate.py:" in result.stdout
 
 
 def test_a_command_that_needs_the_processor_says_where_it_breaks(broken_checkout: Path) -> None:
@@ -67,5 +67,7 @@ def test_a_command_that_needs_the_processor_says_where_it_breaks(broken_checkout
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    line_number = len((broken_checkout / "processor" / "validation.py").read_text().splitlines())
-    assert f"processor/validation.py:{line_number}: SyntaxError" in lines[0]
+    line_number = len(
+        (broken_checkout / "processor" / "model" / "validate.py").read_text().splitlines()
+    )
+    assert f"processor/model/validate.py:{line_number}: SyntaxError" in lines[0]

@@ -33,14 +33,13 @@ def test_the_processor_as_shipped_imports(project: Path) -> None:
 
 
 def test_a_syntax_error_is_one_file_line_problem(project: Path) -> None:
-    target = project / "processor" / "analytics.py"
+    target = project / "processor" / "pipeline.py"
     lines = target.read_text().splitlines()
     target.write_text("\n".join([*lines, "broken = (", ""]))
     problem = imports.check(project, ENV)
     assert problem is not None
     assert (
-        str(problem)
-        == f"processor/analytics.py:{len(lines) + 1}: SyntaxError: '(' was never closed"
+        str(problem) == f"processor/pipeline.py:{len(lines) + 1}: SyntaxError: '(' was never closed"
     )
 
 
@@ -72,7 +71,7 @@ def test_asset_exclusions_match_the_stack_bundling() -> None:
 
 def test_only_stack_and_pins_need_a_deploy(project: Path) -> None:
     record = SourceRecord(deployed=fingerprint.take(project), deployed_at=0.0)
-    (project / "processor" / "analytics.py").write_text("# edited\n")
+    (project / "processor" / "pipeline.py").write_text("# edited\n")
     assert changed_infrastructure(record, fingerprint.take(project)) == []
     (project / "processor" / "requirements.txt").write_text("aws-lambda-powertools==9.9\n")
     (project / "stack" / "app.py").write_text("# edited\n")
@@ -86,8 +85,8 @@ def test_saves_are_classified(project: Path) -> None:
     def classify(*names: str) -> watching.Change | None:
         return watching.classify(project, [str(project / name) for name in names])
 
-    assert classify("processor/analytics.py") == watching.Change(
-        ("processor/analytics.py",), needs_deploy=False
+    assert classify("processor/pipeline.py") == watching.Change(
+        ("processor/pipeline.py",), needs_deploy=False
     )
     assert classify("processor/__pycache__/x.pyc", "processor/tests/t.py") is None
     assert classify("processor/requirements.txt") == watching.Change(

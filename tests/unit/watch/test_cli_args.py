@@ -23,25 +23,25 @@ def invoke(tmp_path: Path, *args: str) -> tuple[int, str]:
 
 def test_watch_json_without_once_is_a_usage_error(tmp_path: Path) -> None:
     code, output = invoke(tmp_path, "watch", "--json")
-    assert code == 2
+    assert code == 1  # usage errors are user errors (README, exit codes)
     assert "--json needs --once" in output
 
 
 def test_watch_refuses_a_zero_interval_for_the_live_view(tmp_path: Path) -> None:
     code, output = invoke(tmp_path, "watch", "--interval", "0")
-    assert code == 2
+    assert code == 1
     assert "--interval must be positive" in output
 
 
 def test_query_aggregates_refuses_an_unknown_type(tmp_path: Path) -> None:
     code, output = invoke(tmp_path, "query", "aggregates", "--type", "clck")
-    assert code == 2
+    assert code == 1
     assert "'clck' is not one of" in output
 
 
 def test_query_quarantine_refuses_an_unknown_reason(tmp_path: Path) -> None:
     code, output = invoke(tmp_path, "query", "quarantine", "--reason", "bogus")
-    assert code == 2
+    assert code == 1
     assert "'bogus' is not one of" in output
 
 

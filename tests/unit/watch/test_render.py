@@ -8,7 +8,7 @@ import json
 import pytest
 from rich.console import Console
 
-from devtools.cli.query import aggregates_table, parse_until, quarantine_table
+from devtools.cli.query import aggregates_table, parse_until, quarantine_view
 from devtools.cli.watch import render, view_json
 from devtools.errors import UserError
 from devtools.query.aggregates import AggregatesAnswer, TypeMinute
@@ -81,7 +81,7 @@ def test_the_quarantine_table_lists_reason_position_and_preview() -> None:
         "k", "not_utf8", "bad bytes", "shardId-000000000000", "17", None, None, 4,
         "hex ff fe fd ff", None,
     )  # fmt: skip
-    shown = text_of(quarantine_table(QuarantineAnswer("not_utf8", 1, (entry,))))
+    shown = text_of(quarantine_view(QuarantineAnswer("not_utf8", 1, (entry,)), width=200))
     assert "Quarantine (not_utf8): 1 records" in shown
     assert "hex ff fe fd ff" in shown
 
