@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from devtools.cli.context import Settings, pass_settings
+from devtools.cli.help import examples
 from devtools.deploy.clients import AwsClients
 from devtools.errors import UserError
 from devtools.paths import project_root
@@ -59,7 +60,14 @@ def watch_loop(settings: Settings, clients: AwsClients, deploy_again: Any) -> No
             terminal.error(str(exc))
 
 
-@click.command()
+@click.command(
+    short_help="Push processor/ to the function in seconds (no CloudFormation).",
+    epilog=examples(
+        "devtools sync           # import check; the next batch runs the new code",
+        "devtools sync --watch   # on every save; stack/ saves run a full deploy",
+        "devtools sync --force --json",
+    ),
+)
 @click.option("--watch", is_flag=True, help="Keep watching; stack/ changes run a full deploy.")
 @click.option("--force", is_flag=True, help="Push even when the function runs this code.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")

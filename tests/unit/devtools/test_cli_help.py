@@ -14,8 +14,11 @@ from devtools.cli.replay import ProgressListener, interrupted_message
 
 
 def commands(group: click.Group = main, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    """The path of every command and sub-command (`("query", "event")`)."""
-    for name, command in group.commands.items():
+    """The path of every command and sub-command (`("query", "event")`), lazy ones included."""
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None
         yield (*prefix, name)
         if isinstance(command, click.Group):
             yield from commands(command, (*prefix, name))
@@ -25,7 +28,9 @@ def command_at(path: tuple[str, ...]) -> click.Command:
     found: click.Command = main
     for name in path:
         assert isinstance(found, click.Group)
-        found = found.commands[name]
+        command = found.get_command(click.Context(found), name)
+        assert command is not None
+        found = command
     return found
 
 
@@ -50,7 +55,7 @@ def test_the_command_list_shows_complete_summaries(columns: str) -> None:
     result = CliRunner().invoke(main, ["--help"], env={"COLUMNS": columns})
     listing = result.output.split("Commands:")[1].split("Examples:")[0]
     lines = [line for line in listing.splitlines() if line.strip()]
-    assert len(lines) == len(main.commands)
+    assert len(lines) == len(main.list_commands(click.Context(main)))
     assert not [line for line in lines if line.rstrip().endswith("...")]
 
 

@@ -44,12 +44,12 @@ def test_a_syntax_error_is_one_file_line_problem(project: Path) -> None:
 
 
 def test_an_import_error_points_at_the_importing_line(project: Path) -> None:
-    target = project / "processor" / "items.py"
+    target = project / "processor" / "store.py"
     lines = target.read_text().splitlines()
     target.write_text("\n".join([*lines, "import no_such_module_anywhere", ""]))
     problem = imports.check(project, ENV)
     assert problem is not None
-    assert (problem.file, problem.line) == ("processor/items.py", len(lines) + 1)
+    assert (problem.file, problem.line) == ("processor/store.py", len(lines) + 1)
     assert "No module named 'no_such_module_anywhere'" in problem.problem
 
 
@@ -92,7 +92,7 @@ def test_saves_are_classified(project: Path) -> None:
     assert classify("processor/requirements.txt") == watching.Change(
         ("processor/requirements.txt",), needs_deploy=True
     )
-    change = classify("stack/storage.py", "processor/items.py")
+    change = classify("stack/storage.py", "processor/store.py")
     assert change is not None
     assert change.needs_deploy
     assert classify("stack/README.md") is None
