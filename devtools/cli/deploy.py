@@ -138,7 +138,7 @@ def _options(
     epilog=examples(
         "devtools deploy",
         "devtools deploy -c lambdaBatchSize=50 -c kinesisShardCount=4",
-        "devtools deploy --watch          # redeploy on every change",
+        "devtools deploy --watch      # then sync or redeploy on every save",
         "devtools deploy --all        # every compared setting",
     ),
 )
@@ -192,8 +192,4 @@ def deploy(
         from devtools.cli.sync import watch_loop
 
         clients = AwsClients.build(settings.client)
-        try:
-            watch_loop(settings, clients, lambda: deploy_from_watch(settings, options))
-        except KeyboardInterrupt:
-            # Ctrl-C is how a watch normally ends: not an error
-            settings.terminal.info("stopped watching")
+        watch_loop(settings, clients, lambda: deploy_from_watch(settings, options))

@@ -47,17 +47,21 @@ def watch_loop(settings: Settings, clients: AwsClients, deploy_again: Any) -> No
     terminal = settings.terminal
     imports.warm(root)  # forked import checks then start with the dependencies loaded
     terminal.info("watching processor/, stack/ and cdk.json (Ctrl-C to stop)")
-    for change in changes(root):
-        began = time.monotonic()
-        shown = ", ".join(change.files[:3]) + (" ..." if len(change.files) > 3 else "")
-        try:
-            if change.needs_deploy:
-                terminal.info(f"{shown} changed: full deploy")
-                deploy_again()
-            else:
-                _render(settings, run_sync(root, settings.paths, clients), began=began)
-        except UserError as exc:
-            terminal.error(str(exc))
+    try:
+        for change in changes(root):
+            began = time.monotonic()
+            shown = ", ".join(change.files[:3]) + (" ..." if len(change.files) > 3 else "")
+            try:
+                if change.needs_deploy:
+                    terminal.info(f"{shown} changed: full deploy")
+                    deploy_again()
+                else:
+                    _render(settings, run_sync(root, settings.paths, clients), began=began)
+            except UserError as exc:
+                terminal.error(str(exc))
+    except KeyboardInterrupt:
+        # Ctrl-C is how a watch normally ends (`sync --watch`, `deploy --watch`): not an error
+        terminal.info("stopped watching")
 
 
 @click.command(
