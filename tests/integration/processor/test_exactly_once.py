@@ -212,11 +212,11 @@ def test_overlapping_invocations_in_one_process_write_their_own_partial_items(
     # flight, so the two invocations certainly overlap
     dynamodb = new_client(resources.emulator, resources.session, "dynamodb")
     both_in_flight = threading.Barrier(2, timeout=30)
-    waited = threading.local()
+    held = threading.local()
 
     def hold(**_: Any) -> None:
-        if not getattr(waited, "done", False):
-            waited.done = True
+        if getattr(held, "armed", False):
+            held.armed = False
             both_in_flight.wait()
 
     dynamodb.meta.events.register("before-call.dynamodb.TransactWriteItems", hold)
@@ -228,6 +228,7 @@ def test_overlapping_invocations_in_one_process_write_their_own_partial_items(
     outcomes: dict[int, BatchOutcome] = {}
 
     def invoke(index: int, batch: list[dict[str, Any]]) -> None:
+        held.armed = True  # this thread's first transaction waits for the other's
         outcomes[index] = process_batch(kinesis_event(batch), deps)
 
     # WHEN they run at once
