@@ -1,149 +1,339 @@
-"""Contention: how often concurrent invocations' transactions overlap on the same aggregates item.
+"""Contention: concurrent invocations' aggregates writes on shared items, three layouts compared.
 
 The default stack runs 2 shards x parallelization factor 2 = 4 concurrent invocations. DynamoDB
 cancels a TransactWriteItems that overlaps another in-flight transaction on one of its items
-(TransactionConflict). MiniStack serialises requests and never reports a conflict, so this
-benchmark measures the exposure instead: four lanes process 2,000 events/s worth of 100-record
-batches through the real processor against MiniStack, every aggregates write is timed at the
-client, and a transaction counts as exposed when another lane's write to a shared item was in
-flight at the same time. Emulator requests are slower than DynamoDB's, so the share is an upper
-bound of the conflict rate on AWS, not a prediction of it.
+(TransactionConflict). Four lanes (lanes 0-1 on shard 0, 2-3 on shard 1; the two lanes of a
+shard carry disjoint partition keys, as Lambda's parallelization factor guarantees) process
+2,000 events/s worth of 100-record batches through the real processor against MiniStack, each
+lane with its own dependencies: one execution environment, one lane id. Aggregates items are
+keyed three ways (the processor writes `<minute>/<lane id>`; the client rewrites the sort key
+for the other two):
+
+- `minute`: one item per metric and minute (the layout before partial items);
+- `slot`: `<minute>/<shardId>.<crc32(first partition key of the batch) % 8>` (branch i10agg);
+- `environment`: `<minute>/<lane id>` of the invocation's execution environment (the layout).
+
+Two measures. Exposure: one run, every aggregates write timed at the client, counted as exposed
+when another lane's write to a shared item was in flight at the same time, for each layout on
+the same writes (side by side). Conflicts: one run per layout with DynamoDB's conflict rule
+applied at the client (bench/conflict_model.py), so the processor really gets
+`TransactionConflict` cancellations and retries them within its budget. Emulator requests are
+slower than DynamoDB's, so both are upper bounds of what AWS would show, not predictions.
 """
 
 from __future__ import annotations
 
+import random
+import statistics
 import tempfile
 import threading
 import time
+import zlib
+from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from bench.conflict_model import ConflictModel, ItemKey, cancelled_response
+from processor.aggregates import partial_minute, whole_minute
 from processor.batch import process_batch
-from tests.emulator import start, stop
-from tests.integration.processor.tables import create_resources
+from processor.retry import CLIENT_CONFIG, RetryPolicy
+from tests.emulator import RunningEmulator, start, stop
+from tests.integration.processor.tables import Resources, create_resources
 from tests.unit.processor.factories import kinesis_event, kinesis_record, mixed_events
 
 LANES = 4  # 2 shards x parallelization factor 2
+FACTOR = 2
 RATE = 2_000  # events/s offered to the stack
 SECONDS = 10
 BATCH = 100
+SLOTS = 8  # i10agg's partition-key slots per shard
+LAYOUTS = ("minute", "slot", "environment")
+_OPERATIONS = ("TransactWriteItems", "UpdateItem")
 
 
 @dataclass(frozen=True)
 class Write:
-    """One aggregates-touching request: its lane, client-side interval and the items it wrote."""
+    """One aggregates-touching request: its lane, client-side interval, items per layout."""
 
     lane: str
     start: float
     end: float
-    keys: frozenset[tuple[str, str]]
+    keys: dict[str, frozenset[ItemKey]]
 
 
-def _aggregate_keys(params: dict[str, Any], table: str) -> frozenset[tuple[str, str]]:
-    keys: set[tuple[str, str]] = set()
-    actions = [a.get("Update") for a in params.get("TransactItems", [])]
-    if "Key" in params and params.get("TableName") == table:
-        actions.append(params)
+@dataclass
+class LaneState:
+    """What the client hooks of one lane need to know about the batch in progress."""
+
+    name: str
+    shard: str
+    slot: str = ""  # i10agg's lane of the current batch: shard and first partition key's slot
+
+
+@dataclass
+class Run:
+    """What one run measured."""
+
+    layout: str
+    elapsed: float = 0.0
+    writes: list[Write] = field(default_factory=list)
+    cancelled: int = 0
+    retries: int = 0
+    requests: int = 0
+    failed: int = 0
+    items_per_minute: list[int] = field(default_factory=list)  # per (metricKey, minute)
+    lanes_per_minute: list[int] = field(default_factory=list)  # distinct sort-key suffixes
+
+
+def _keyed(sort_key: str, metric: str, state: LaneState) -> dict[str, ItemKey]:
+    """The item a write of the processor (`<minute>/<lane id>`) is under each layout."""
+    minute = whole_minute(sort_key)
+    return {
+        "minute": (metric, minute),
+        "slot": (metric, partial_minute(minute, state.slot)),
+        "environment": (metric, sort_key),
+    }
+
+
+def _item(action: dict[str, Any]) -> ItemKey:
+    key = action["Key"]
+    return (str(key["metricKey"]["S"]), str(key["minute"]["S"]))
+
+
+def _aggregate_keys(
+    params: dict[str, Any], table: str, state: LaneState, layout: str
+) -> tuple[dict[str, set[ItemKey]], list[dict[str, Any] | None]]:
+    """Rewrite the aggregates keys of a request to `layout`; its items under every layout, and
+    the actions (transaction items, or the request itself) that write an aggregates item."""
+    keys: dict[str, set[ItemKey]] = {name: set() for name in LAYOUTS}
+    if "TransactItems" in params:
+        actions = [a.get("Update") for a in params["TransactItems"]]
+    else:
+        actions = [params]
+    touches: list[dict[str, Any] | None] = []
     for action in actions:
-        if action and action.get("TableName") == table:
-            key = action["Key"]
-            keys.add((key["metricKey"]["S"], key["minute"]["S"]))
-    return frozenset(keys)
+        if not action or action.get("TableName") != table or "Key" not in action:
+            touches.append(None)
+            continue
+        touches.append(action)
+        key = action["Key"]
+        layouts = _keyed(key["minute"]["S"], key["metricKey"]["S"], state)
+        for name, item in layouts.items():
+            keys[name].add(item)
+        key["minute"] = {"S": layouts[layout][1]}
+    return keys, touches
 
 
-def _recording_client(resources: Any, lane: str, writes: list[Write], lock: threading.Lock) -> Any:
-    client = resources.session.client("dynamodb", endpoint_url=resources.emulator.endpoint_url)
+def _client(
+    resources: Resources,
+    state: LaneState,
+    layout: str,
+    rule: ConflictModel | None,
+    run: Run,
+    lock: threading.Lock,
+) -> Any:
+    """A DynamoDB client that writes `layout`, records each aggregates write, and cancels
+    conflicting ones when a conflict model is given."""
+    client = resources.session.client(
+        "dynamodb", endpoint_url=resources.emulator.endpoint_url, config=CLIENT_CONFIG
+    )
+    table = resources.aggregates_table
 
-    def before(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        # API parameters (before-call would see the serialised HTTP request instead).
-        context["bench"] = (
-            time.perf_counter(),
-            _aggregate_keys(params, resources.aggregates_table),
+    def before_build(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        # API parameters (before-call would see the serialised request instead)
+        keys, touches = _aggregate_keys(params, table, state, layout)
+        if not keys[layout]:
+            return
+        busy = rule.enter(state.name, keys[layout]) if rule is not None else set()
+        # per action of the request: whether its item is in conflict (the cancellation reasons)
+        conflicts = [a is not None and _item(a) in busy for a in touches] if busy else None
+        context["bench"] = (time.perf_counter(), keys, conflicts)
+
+    def before_call(context: dict[str, Any], model: Any, **_: Any) -> Any:
+        noted = context.get("bench")
+        if noted is None or noted[2] is None:
+            return None
+        with lock:
+            run.cancelled += 1
+        return cancelled_response(model.name, noted[2])
+
+    def after_call(context: dict[str, Any], **_: Any) -> None:
+        noted = context.get("bench")
+        if noted is None or noted[2] is not None:
+            return
+        started, keys, _ = noted
+        if rule is not None:
+            rule.leave(state.name, keys[layout])
+        write = Write(
+            state.name, started, time.perf_counter(), {n: frozenset(k) for n, k in keys.items()}
         )
+        with lock:
+            run.writes.append(write)
 
-    def after(context: dict[str, Any], **_: Any) -> None:
-        started, keys = context.get("bench", (None, frozenset()))
-        if started is not None and keys:
-            with lock:
-                writes.append(Write(lane, started, time.perf_counter(), keys))
+    def after_error(context: dict[str, Any], **_: Any) -> None:
+        noted = context.get("bench")
+        if noted is not None and noted[2] is None and rule is not None:
+            rule.leave(state.name, noted[1][layout])
 
-    for operation in ("TransactWriteItems", "UpdateItem"):
-        client.meta.events.register(f"before-parameter-build.dynamodb.{operation}", before)
-        client.meta.events.register(f"after-call.dynamodb.{operation}", after)
+    for operation in _OPERATIONS:
+        client.meta.events.register(f"before-parameter-build.dynamodb.{operation}", before_build)
+        client.meta.events.register(f"before-call.dynamodb.{operation}", before_call)
+        client.meta.events.register(f"after-call.dynamodb.{operation}", after_call)
+        client.meta.events.register(f"after-call-error.dynamodb.{operation}", after_error)
     return client
 
 
-def exposed(writes: list[Write]) -> int:
-    """Writes that overlapped in time with another lane's write sharing an item."""
+def _lane(
+    resources: Resources, number: int, state: LaneState, client: Any, run: Run, lock: threading.Lock
+) -> None:
+    """One stream of invocations in one execution environment: its share of the events."""
+    per_lane = RATE * SECONDS // LANES
+    minute = time.strftime("%Y-%m-%dT%H:%M", time.gmtime())
+    events = mixed_events(per_lane, start=number * 1_000_000, minute=minute)
+    interval = BATCH / (RATE / LANES)
+    keys = random.Random(number)
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix=f"store-{number}") as workers:
+        # The production retry budget; one environment's dependencies for all its invocations.
+        deps = resources.dependencies(RetryPolicy(), workers=workers, dynamodb=client)
+        began = time.perf_counter()
+        for index, offset in enumerate(range(0, per_lane, BATCH)):
+            time.sleep(max(0.0, began + index * interval - time.perf_counter()))
+            records = [
+                kinesis_record(e, offset + i, shard=state.shard)
+                for i, e in enumerate(events[offset : offset + BATCH])
+            ]
+            # Random per batch, disjoint between a shard's two lanes (CRC-32 is linear: keys
+            # differing in one fixed position would never share a slot, hiding collisions).
+            token = f"{keys.getrandbits(32):08x}"
+            for i, record in enumerate(records):
+                record["kinesis"]["partitionKey"] = f"lane{number % FACTOR}-{token}-pk{i % 7}"
+            first = records[0]["kinesis"]["partitionKey"]
+            state.slot = f"{state.shard}.{zlib.crc32(first.encode()) % SLOTS}"
+            outcome = process_batch(kinesis_event(records), deps)
+            with lock:
+                run.retries += outcome.retries
+                run.requests += outcome.dynamodb_requests
+                run.failed += len(outcome.failed)
+
+
+def _read_cost(resources: Resources, run: Run) -> None:
+    """Items a reader of one metric's minute reads, and distinct lanes per minute, as stored."""
+    items: defaultdict[tuple[str, str], int] = defaultdict(int)
+    lanes: defaultdict[str, set[str]] = defaultdict(set)
+    paginator = resources.dynamodb.get_paginator("scan")
+    for page in paginator.paginate(TableName=resources.aggregates_table):
+        for item in page["Items"]:
+            minute, _, lane = str(item["minute"]["S"]).partition("/")
+            items[(str(item["metricKey"]["S"]), minute)] += 1
+            lanes[minute].add(lane)
+    run.items_per_minute = sorted(items.values())
+    run.lanes_per_minute = [len(found) for _, found in sorted(lanes.items())]
+
+
+def _run(emulator: RunningEmulator, layout: str, model: ConflictModel | None) -> Run:
+    resources = create_resources(emulator, emulator.session())
+    run = Run(layout)
+    lock = threading.Lock()
+    states = [LaneState(str(n), f"shardId-{n // FACTOR:012d}") for n in range(LANES)]
+    clients = [_client(resources, states[n], layout, model, run, lock) for n in range(LANES)]
+    began = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=LANES) as pool:
+        futures = [
+            pool.submit(_lane, resources, n, states[n], clients[n], run, lock) for n in range(LANES)
+        ]
+        for future in futures:
+            future.result()
+    run.elapsed = time.perf_counter() - began
+    _read_cost(resources, run)
+    return run
+
+
+def exposed(writes: list[Write], layout: str) -> int:
+    """Writes that overlapped in time with another lane's write sharing an item of `layout`."""
     ordered = sorted(writes, key=lambda w: w.start)
     hit = 0
     for write in ordered:
         for other in ordered:
-            if other is write or other.lane == write.lane:
+            if other.start >= write.end:
+                break
+            if other is write or other.lane == write.lane or other.end <= write.start:
                 continue
-            if other.start < write.end and write.start < other.end and other.keys & write.keys:
+            if other.keys[layout] & write.keys[layout]:
                 hit += 1
                 break
     return hit
 
 
-def _lane(resources: Any, lane: int, client: Any, stats: dict[str, int]) -> None:
-    """One invocation lane: its share of the offered events, batch after batch, paced."""
-    per_lane = RATE * SECONDS // LANES
-    events = mixed_events(per_lane, start=lane * 1_000_000, minute=time.strftime("%Y-%m-%dT%H:%M"))
-    interval = BATCH / (RATE / LANES)
-    began = time.perf_counter()
-    for number, offset in enumerate(range(0, per_lane, BATCH)):
-        due = began + number * interval
-        time.sleep(max(0.0, due - time.perf_counter()))
-        chunk = events[offset : offset + BATCH]
-        records = [
-            kinesis_record(e, offset + i, shard=f"shardId-{lane:012d}") for i, e in enumerate(chunk)
-        ]
-        outcome = process_batch(kinesis_event(records), resources.dependencies(dynamodb=client))
-        stats["retries"] += outcome.retries
-        stats["requests"] += outcome.dynamodb_requests
-        stats["failed"] += len(outcome.failed)
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}" if whole else "-"
 
 
-def run(console: Console) -> None:
-    """Four lanes at 2,000 events/s for SECONDS against a private MiniStack; print one table."""
+def _median(values: list[int]) -> str:
+    return f"{statistics.median(values):g} (max {max(values)})" if values else "-"
+
+
+def run(console: Console) -> dict[str, object]:
+    """Exposure of one run keyed three ways, then one conflict-model run per layout."""
     with tempfile.TemporaryDirectory(prefix="contention-bench-") as workdir:
         process, emulator = start(Path(workdir))
         try:
-            resources = create_resources(emulator, emulator.session())
-            writes: list[Write] = []
-            lock = threading.Lock()
-            stats = {"retries": 0, "requests": 0, "failed": 0}
-            clients = [_recording_client(resources, str(n), writes, lock) for n in range(LANES)]
-            began = time.perf_counter()
-            with ThreadPoolExecutor(max_workers=LANES) as pool:
-                futures = [
-                    pool.submit(_lane, resources, n, clients[n], stats) for n in range(LANES)
-                ]
-                for future in futures:
-                    future.result()
-            elapsed = time.perf_counter() - began
+            exposure = _run(emulator, "environment", None)
+            conflicts = {layout: _run(emulator, layout, ConflictModel()) for layout in LAYOUTS}
         finally:
             stop(process)
-    overlapping = exposed(writes)
-    table = Table(title=f"Contention: {LANES} lanes, {RATE} events/s offered for {SECONDS} s")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    table.add_row("achieved events/s", f"{RATE * SECONDS / elapsed:.0f}")
-    table.add_row("aggregates writes (transactions + extrema updates)", str(len(writes)))
-    table.add_row("overlapping another lane on a shared item", str(overlapping))
-    share = overlapping / len(writes) if writes else 0.0
-    table.add_row("exposed share (upper bound of conflicts on AWS)", f"{share:.1%}")
-    table.add_row("processor retries (MiniStack never conflicts)", str(stats["retries"]))
-    table.add_row("DynamoDB requests", str(stats["requests"]))
-    table.add_row("failed records", str(stats["failed"]))
-    console.print(table)
+    writes = exposure.writes
+    figures: dict[str, object] = {}
+    first = Table(
+        title=f"Exposure: {LANES} lanes, {RATE} events/s offered for {SECONDS} s "
+        f"({RATE * SECONDS / exposure.elapsed:.0f}/s achieved), the same {len(writes)} "
+        "aggregates writes keyed three ways"
+    )
+    for column in ("layout", "writes in flight with another lane's on a shared item", "share"):
+        first.add_column(column, justify="right" if column != "layout" else "left")
+    for layout in LAYOUTS:
+        count = exposed(writes, layout)
+        first.add_row(layout, str(count), _share(count, len(writes)))
+        figures[f"exposed_share_{layout}"] = round(count / len(writes), 4) if writes else None
+    console.print(first)
+    second = Table(title="Conflict model: one run per layout, DynamoDB's TransactionConflict rule")
+    second.add_column("measure")
+    for layout in LAYOUTS:
+        second.add_column(layout, justify="right")
+    rows: list[tuple[str, Callable[[Run], str]]] = [
+        ("achieved events/s", lambda r: f"{RATE * SECONDS / r.elapsed:.0f}"),
+        ("aggregates write attempts", lambda r: str(len(r.writes) + r.cancelled)),
+        ("cancelled: TransactionConflict", lambda r: str(r.cancelled)),
+        (
+            "conflict rate (cancelled / attempts)",
+            lambda r: _share(r.cancelled, len(r.writes) + r.cancelled),
+        ),
+        ("processor retries", lambda r: str(r.retries)),
+        ("retries per 100 events", lambda r: f"{100 * r.retries / (RATE * SECONDS):.2f}"),
+        ("DynamoDB requests", lambda r: str(r.requests)),
+        ("failed records (redelivered on AWS)", lambda r: str(r.failed)),
+        ("items read per metric and minute, median", lambda r: _median(r.items_per_minute)),
+        ("distinct lane ids per minute", lambda r: ", ".join(map(str, r.lanes_per_minute))),
+    ]
+    for label, cell in rows:
+        second.add_row(label, *(cell(conflicts[layout]) for layout in LAYOUTS))
+    console.print(second)
+    for layout, measured in conflicts.items():
+        attempts = len(measured.writes) + measured.cancelled
+        figures[f"conflict_rate_{layout}"] = (
+            round(measured.cancelled / attempts, 4) if attempts else None
+        )
+        figures[f"retries_{layout}"] = measured.retries
+        figures[f"failed_{layout}"] = measured.failed
+        figures[f"items_per_minute_median_{layout}"] = (
+            statistics.median(measured.items_per_minute) if measured.items_per_minute else None
+        )
+    return figures
 
 
 if __name__ == "__main__":
