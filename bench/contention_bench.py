@@ -88,6 +88,7 @@ class Run:
     requests: int = 0
     failed: int = 0
     items_per_minute: list[int] = field(default_factory=list)  # per (metricKey, minute)
+    bytes_per_minute: list[int] = field(default_factory=list)  # DynamoDB size, same groups
     lanes_per_minute: list[int] = field(default_factory=list)  # distinct sort-key suffixes
 
 
@@ -222,17 +223,40 @@ def _lane(
                 run.failed += len(outcome.failed)
 
 
+def item_size(item: dict[str, dict[str, str]]) -> int:
+    """An item's size as DynamoDB bills it: attribute names plus values; strings by their UTF-8
+    length, numbers about one byte per two significant digits plus one (DynamoDB developer
+    guide, "Item sizes and formats")."""
+    size = 0
+    for name, value in item.items():
+        size += len(name.encode())
+        if "S" in value:
+            size += len(value["S"].encode())
+        else:
+            digits = value["N"].lstrip("-").replace(".", "").strip("0") or "0"
+            size += (len(digits) + 1) // 2 + 1
+    return size
+
+
+def read_units(size: int) -> float:
+    """Read units of an eventually consistent Query returning `size` bytes: 0.5 per 4 KB."""
+    return 0.5 * max(1, -(-size // 4096))
+
+
 def _read_cost(resources: Resources, run: Run) -> None:
-    """Items a reader of one metric's minute reads, and distinct lanes per minute, as stored."""
+    """Items and bytes a reader of one metric's minute reads, and distinct lanes per minute."""
     items: defaultdict[tuple[str, str], int] = defaultdict(int)
+    sizes: defaultdict[tuple[str, str], int] = defaultdict(int)
     lanes: defaultdict[str, set[str]] = defaultdict(set)
     paginator = resources.dynamodb.get_paginator("scan")
     for page in paginator.paginate(TableName=resources.aggregates_table):
         for item in page["Items"]:
             minute, _, lane = str(item["minute"]["S"]).partition("/")
             items[(str(item["metricKey"]["S"]), minute)] += 1
+            sizes[(str(item["metricKey"]["S"]), minute)] += item_size(item)
             lanes[minute].add(lane)
     run.items_per_minute = sorted(items.values())
+    run.bytes_per_minute = sorted(sizes.values())
     run.lanes_per_minute = [len(found) for _, found in sorted(lanes.items())]
 
 
@@ -272,6 +296,11 @@ def exposed(writes: list[Write], layout: str) -> int:
 
 def _share(part: int, whole: int) -> str:
     return f"{part / whole:.1%}" if whole else "-"
+
+
+def _items_per_minute(measured: Run) -> str:
+    minutes = len(measured.lanes_per_minute)
+    return f"{sum(measured.items_per_minute) / minutes:.0f}" if minutes else "-"
 
 
 def _median(values: list[int]) -> str:
@@ -318,6 +347,12 @@ def run(console: Console) -> dict[str, object]:
         ("DynamoDB requests", lambda r: str(r.requests)),
         ("failed records (redelivered on AWS)", lambda r: str(r.failed)),
         ("items read per metric and minute, median", lambda r: _median(r.items_per_minute)),
+        ("bytes per metric and minute, median", lambda r: _median(r.bytes_per_minute)),
+        (
+            "read units to query one metric's minute, max",
+            lambda r: f"{read_units(max(r.bytes_per_minute, default=0)):g}",
+        ),
+        ("items per minute, all metrics", _items_per_minute),
         ("distinct lane ids per minute", lambda r: ", ".join(map(str, r.lanes_per_minute))),
     ]
     for label, cell in rows:
@@ -332,6 +367,9 @@ def run(console: Console) -> dict[str, object]:
         figures[f"failed_{layout}"] = measured.failed
         figures[f"items_per_minute_median_{layout}"] = (
             statistics.median(measured.items_per_minute) if measured.items_per_minute else None
+        )
+        figures[f"bytes_per_minute_median_{layout}"] = (
+            statistics.median(measured.bytes_per_minute) if measured.bytes_per_minute else None
         )
     return figures
 
