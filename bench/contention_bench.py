@@ -53,6 +53,7 @@ RATE = 2_000  # events/s offered to the stack
 SECONDS = 10
 BATCH = 100
 SLOTS = 8  # i10agg's partition-key slots per shard
+ROUNDS = 3
 LAYOUTS = ("minute", "slot", "environment")
 _OPERATIONS = ("TransactWriteItems", "UpdateItem")
 
@@ -294,83 +295,120 @@ def exposed(writes: list[Write], layout: str) -> int:
     return hit
 
 
-def _share(part: int, whole: int) -> str:
-    return f"{part / whole:.1%}" if whole else "-"
+def _attempts(measured: Run) -> int:
+    return len(measured.writes) + measured.cancelled
 
 
-def _items_per_minute(measured: Run) -> str:
-    minutes = len(measured.lanes_per_minute)
-    return f"{sum(measured.items_per_minute) / minutes:.0f}" if minutes else "-"
+def _median_of(values: list[int]) -> float:
+    return float(statistics.median(values)) if values else 0.0
 
 
-def _median(values: list[int]) -> str:
-    return f"{statistics.median(values):g} (max {max(values)})" if values else "-"
+# (figure name, label, value of one run, shown as a percentage)
+MEASURES: tuple[tuple[str, str, Callable[[Run], float], bool], ...] = (
+    ("events_per_s", "achieved events/s", lambda r: RATE * SECONDS / r.elapsed, False),
+    ("write_attempts", "aggregates write attempts", lambda r: _attempts(r), False),
+    ("conflicts", "cancelled: TransactionConflict", lambda r: r.cancelled, False),
+    (
+        "conflict_rate",
+        "conflict rate (cancelled / attempts)",
+        lambda r: r.cancelled / max(1, _attempts(r)),
+        True,
+    ),
+    ("retries", "processor retries", lambda r: r.retries, False),
+    (
+        "retries_per_100",
+        "retries per 100 events",
+        lambda r: 100 * r.retries / (RATE * SECONDS),
+        False,
+    ),
+    ("requests", "DynamoDB requests", lambda r: r.requests, False),
+    ("failed", "failed records (redelivered on AWS)", lambda r: r.failed, False),
+    (
+        "items_per_metric_minute",
+        "partial items read per metric and minute",
+        lambda r: _median_of(r.items_per_minute),
+        False,
+    ),
+    (
+        "bytes_per_metric_minute",
+        "bytes read per metric and minute",
+        lambda r: _median_of(r.bytes_per_minute),
+        False,
+    ),
+    (
+        "read_units_max",
+        "read units to query one metric's minute, worst metric",
+        lambda r: read_units(max(r.bytes_per_minute, default=0)),
+        False,
+    ),
+    (
+        "items_per_minute",
+        "aggregates items per minute, all metrics",
+        lambda r: sum(r.items_per_minute) / max(1, len(r.lanes_per_minute)),
+        False,
+    ),
+    (
+        "lane_ids_per_minute",
+        "distinct lane ids per minute",
+        lambda r: max(r.lanes_per_minute, default=0),
+        False,
+    ),
+)
+
+
+def _shown(value: float, percent: bool) -> str:
+    return f"{value:.1%}" if percent else f"{value:,.3g}" if value < 100 else f"{value:,.0f}"
 
 
 def run(console: Console) -> dict[str, object]:
-    """Exposure of one run keyed three ways, then one conflict-model run per layout."""
+    """ROUNDS rounds, each: one run keyed three ways (exposure), then one conflict-model run
+    per layout; medians over the rounds."""
+    exposure: dict[str, list[float]] = {layout: [] for layout in LAYOUTS}
+    runs: dict[str, list[Run]] = {layout: [] for layout in LAYOUTS}
+    writes = 0
     with tempfile.TemporaryDirectory(prefix="contention-bench-") as workdir:
         process, emulator = start(Path(workdir))
         try:
-            exposure = _run(emulator, "environment", None)
-            conflicts = {layout: _run(emulator, layout, ConflictModel()) for layout in LAYOUTS}
+            for _ in range(ROUNDS):
+                measured = _run(emulator, "environment", None)
+                writes += len(measured.writes)
+                for layout in LAYOUTS:
+                    share = exposed(measured.writes, layout) / max(1, len(measured.writes))
+                    exposure[layout].append(share)
+                for layout in LAYOUTS:
+                    runs[layout].append(_run(emulator, layout, ConflictModel()))
         finally:
             stop(process)
-    writes = exposure.writes
     figures: dict[str, object] = {}
     first = Table(
-        title=f"Exposure: {LANES} lanes, {RATE} events/s offered for {SECONDS} s "
-        f"({RATE * SECONDS / exposure.elapsed:.0f}/s achieved), the same {len(writes)} "
-        "aggregates writes keyed three ways"
+        title=f"Exposure: {LANES} lanes, {RATE} events/s offered for {SECONDS} s, "
+        f"{ROUNDS} rounds ({writes} aggregates writes), each round's writes keyed three ways"
     )
-    for column in ("layout", "writes in flight with another lane's on a shared item", "share"):
-        first.add_column(column, justify="right" if column != "layout" else "left")
+    first.add_column("layout")
+    first.add_column("writes in flight with another lane's on a shared item", justify="right")
+    first.add_column("rounds", justify="right")
     for layout in LAYOUTS:
-        count = exposed(writes, layout)
-        first.add_row(layout, str(count), _share(count, len(writes)))
-        figures[f"exposed_share_{layout}"] = round(count / len(writes), 4) if writes else None
+        shares = exposure[layout]
+        median = statistics.median(shares)
+        rounds = ", ".join(f"{share:.1%}" for share in shares)
+        first.add_row(layout, f"{median:.1%}", rounds)
+        figures[f"exposed_share_{layout}"] = round(median, 4)
     console.print(first)
-    second = Table(title="Conflict model: one run per layout, DynamoDB's TransactionConflict rule")
+    second = Table(
+        title=f"Conflict model (DynamoDB's TransactionConflict rule at the client): "
+        f"median of {ROUNDS} runs per layout, interleaved"
+    )
     second.add_column("measure")
     for layout in LAYOUTS:
         second.add_column(layout, justify="right")
-    rows: list[tuple[str, Callable[[Run], str]]] = [
-        ("achieved events/s", lambda r: f"{RATE * SECONDS / r.elapsed:.0f}"),
-        ("aggregates write attempts", lambda r: str(len(r.writes) + r.cancelled)),
-        ("cancelled: TransactionConflict", lambda r: str(r.cancelled)),
-        (
-            "conflict rate (cancelled / attempts)",
-            lambda r: _share(r.cancelled, len(r.writes) + r.cancelled),
-        ),
-        ("processor retries", lambda r: str(r.retries)),
-        ("retries per 100 events", lambda r: f"{100 * r.retries / (RATE * SECONDS):.2f}"),
-        ("DynamoDB requests", lambda r: str(r.requests)),
-        ("failed records (redelivered on AWS)", lambda r: str(r.failed)),
-        ("items read per metric and minute, median", lambda r: _median(r.items_per_minute)),
-        ("bytes per metric and minute, median", lambda r: _median(r.bytes_per_minute)),
-        (
-            "read units to query one metric's minute, max",
-            lambda r: f"{read_units(max(r.bytes_per_minute, default=0)):g}",
-        ),
-        ("items per minute, all metrics", _items_per_minute),
-        ("distinct lane ids per minute", lambda r: ", ".join(map(str, r.lanes_per_minute))),
-    ]
-    for label, cell in rows:
-        second.add_row(label, *(cell(conflicts[layout]) for layout in LAYOUTS))
+    for name, label, value, percent in MEASURES:
+        medians = {
+            layout: float(statistics.median(value(r) for r in runs[layout])) for layout in LAYOUTS
+        }
+        second.add_row(label, *(_shown(medians[layout], percent) for layout in LAYOUTS))
+        for layout in LAYOUTS:
+            figures[f"{name}_{layout}"] = round(medians[layout], 4)
     console.print(second)
-    for layout, measured in conflicts.items():
-        attempts = len(measured.writes) + measured.cancelled
-        figures[f"conflict_rate_{layout}"] = (
-            round(measured.cancelled / attempts, 4) if attempts else None
-        )
-        figures[f"retries_{layout}"] = measured.retries
-        figures[f"failed_{layout}"] = measured.failed
-        figures[f"items_per_minute_median_{layout}"] = (
-            statistics.median(measured.items_per_minute) if measured.items_per_minute else None
-        )
-        figures[f"bytes_per_minute_median_{layout}"] = (
-            statistics.median(measured.bytes_per_minute) if measured.bytes_per_minute else None
-        )
     return figures
 
 
