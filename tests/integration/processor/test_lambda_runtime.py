@@ -34,6 +34,24 @@ def package_zip() -> bytes:
     return buffer.getvalue()
 
 
+def create_function(
+    resources: Resources, name: str, variables: dict[str, str], **options: Any
+) -> Any:
+    """The package as function `name` with `variables`; a Lambda client of the emulator."""
+    lam = resources.session.client("lambda", endpoint_url=resources.emulator.endpoint_url)
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.11",
+        Handler="processor.handler.lambda_handler",
+        Role="arn:aws:iam::000000000000:role/processor",
+        Code={"ZipFile": package_zip()},
+        Timeout=60,
+        Environment={"Variables": variables},
+        **options,
+    )
+    return lam
+
+
 @pytest.mark.parametrize("with_daemon", [False, True], ids=["no-daemon", "daemon"])
 def test_function_runs_in_the_emulator_lambda_runtime(
     resources: Resources, with_daemon: bool
@@ -47,17 +65,7 @@ def test_function_runs_in_the_emulator_lambda_runtime(
     daemon.settimeout(5)
     if with_daemon:
         variables["AWS_XRAY_DAEMON_ADDRESS"] = f"127.0.0.1:{daemon.getsockname()[1]}"
-    lam = resources.session.client("lambda", endpoint_url=resources.emulator.endpoint_url)
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.11",
-        Handler="processor.handler.lambda_handler",
-        Role="arn:aws:iam::000000000000:role/processor",
-        Code={"ZipFile": package_zip()},
-        Timeout=60,
-        TracingConfig={"Mode": "Active"},
-        Environment={"Variables": variables},
-    )
+    lam = create_function(resources, name, variables, TracingConfig={"Mode": "Active"})
     events = mixed_events(20)
     batch = kinesis_event(
         [kinesis_record(e, i) for i, e in enumerate(events)] + [kinesis_record("{x", 50)]
@@ -88,15 +96,8 @@ def test_function_runs_in_the_emulator_lambda_runtime(
 def test_concurrent_invocations_write_their_own_partial_items(resources: Resources) -> None:
     # GIVEN the package as a fresh function (no warm execution environment yet)
     name = f"processor-{uuid.uuid4().hex[:8]}"
-    lam = resources.session.client("lambda", endpoint_url=resources.emulator.endpoint_url)
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.11",
-        Handler="processor.handler.lambda_handler",
-        Role="arn:aws:iam::000000000000:role/processor",
-        Code={"ZipFile": package_zip()},
-        Timeout=60,
-        Environment={"Variables": resources.function_env(environment="dev", log_level="INFO")},
+    lam = create_function(
+        resources, name, resources.function_env(environment="dev", log_level="INFO")
     )
     # AND two batches of one minute and the same types (on one item per minute they would
     # update the same items, the TransactionConflict of concurrent invocations on DynamoDB)
