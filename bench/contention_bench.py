@@ -19,6 +19,8 @@ the same writes (side by side). Conflicts: one run per layout with DynamoDB's co
 applied at the client (bench/conflict_model.py), so the processor really gets
 `TransactionConflict` cancellations and retries them within its budget. Emulator requests are
 slower than DynamoDB's, so both are upper bounds of what AWS would show, not predictions.
+Medians over ROUNDS interleaved rounds. Last, the real path: the stack deployed with its mapping
+driver, and the lane ids the deployed function wrote per minute.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.conflict_model import ConflictModel, ItemKey, cancelled_response
+from bench.local_cloud import client_factory, deploy_stack, local_cloud
+from bench.pipeline_bench import _preload, _wait_drained
 from processor.aggregates import partial_minute, whole_minute
 from processor.batch import process_batch
 from processor.retry import CLIENT_CONFIG, RetryPolicy
@@ -54,6 +58,10 @@ SECONDS = 10
 BATCH = 100
 SLOTS = 8  # i10agg's partition-key slots per shard
 ROUNDS = 3
+PUT_TICK = 0.25  # seconds between PutRecords bursts in the driver run
+# The driver run's puts: shorter, so that the stack drains them within the pipeline benchmark's
+# drain timeout even on a loaded machine (the emulator stores a few hundred events/s there).
+DRIVER_SECONDS = 5
 LAYOUTS = ("minute", "slot", "environment")
 _OPERATIONS = ("TransactWriteItems", "UpdateItem")
 
@@ -244,21 +252,31 @@ def read_units(size: int) -> float:
     return 0.5 * max(1, -(-size // 4096))
 
 
-def _read_cost(resources: Resources, run: Run) -> None:
-    """Items and bytes a reader of one metric's minute reads, and distinct lanes per minute."""
+@dataclass(frozen=True)
+class Stored:
+    """The aggregates table as a reader meets it: per (metricKey, minute) the partial items and
+    their bytes, and per minute the distinct lane ids (sort-key suffixes)."""
+
+    items_per_minute: list[int]
+    bytes_per_minute: list[int]
+    lanes_per_minute: list[int]
+
+
+def stored(dynamodb: Any, table: str) -> Stored:
     items: defaultdict[tuple[str, str], int] = defaultdict(int)
     sizes: defaultdict[tuple[str, str], int] = defaultdict(int)
     lanes: defaultdict[str, set[str]] = defaultdict(set)
-    paginator = resources.dynamodb.get_paginator("scan")
-    for page in paginator.paginate(TableName=resources.aggregates_table):
+    for page in dynamodb.get_paginator("scan").paginate(TableName=table):
         for item in page["Items"]:
             minute, _, lane = str(item["minute"]["S"]).partition("/")
             items[(str(item["metricKey"]["S"]), minute)] += 1
             sizes[(str(item["metricKey"]["S"]), minute)] += item_size(item)
             lanes[minute].add(lane)
-    run.items_per_minute = sorted(items.values())
-    run.bytes_per_minute = sorted(sizes.values())
-    run.lanes_per_minute = [len(found) for _, found in sorted(lanes.items())]
+    return Stored(
+        sorted(items.values()),
+        sorted(sizes.values()),
+        [len(found) for _, found in sorted(lanes.items())],
+    )
 
 
 def _run(emulator: RunningEmulator, layout: str, model: ConflictModel | None) -> Run:
@@ -275,7 +293,9 @@ def _run(emulator: RunningEmulator, layout: str, model: ConflictModel | None) ->
         for future in futures:
             future.result()
     run.elapsed = time.perf_counter() - began
-    _read_cost(resources, run)
+    table = stored(resources.dynamodb, resources.aggregates_table)
+    run.items_per_minute, run.bytes_per_minute = table.items_per_minute, table.bytes_per_minute
+    run.lanes_per_minute = table.lanes_per_minute
     return run
 
 
@@ -409,7 +429,53 @@ def run(console: Console) -> dict[str, object]:
         for layout in LAYOUTS:
             figures[f"{name}_{layout}"] = round(medians[layout], 4)
     console.print(second)
+    figures |= _driver_lanes(console)
     return figures
+
+
+def _driver_lanes(console: Console) -> dict[str, object]:
+    """The real path: the stack deployed to MiniStack with its mapping driver (2 shards x
+    factor 2), RATE events/s put for DRIVER_SECONDS; the lane ids the deployed function wrote.
+    MiniStack runs each concurrent invocation in a worker process of its own, as Lambda runs
+    each in an execution environment, so this counts the workers that wrote each minute."""
+    with (
+        tempfile.TemporaryDirectory(prefix="contention-driver-") as tmp,
+        local_cloud(Path(tmp)) as (paths, endpoint_url),
+    ):
+        console.print("[dim]deploying the stack for the driver run ...")
+        outputs = deploy_stack(paths, endpoint_url).outputs
+        clients = client_factory(endpoint_url)
+        kinesis = clients("kinesis")
+        last: dict[str, str] = {}
+        began = time.perf_counter()
+        for tick in range(int(DRIVER_SECONDS / PUT_TICK)):
+            time.sleep(max(0.0, began + tick * PUT_TICK - time.perf_counter()))
+            put = _preload(kinesis, outputs.stream_name, int(RATE * PUT_TICK))
+            for shard, sequence in put.items():
+                if int(sequence) > int(last.get(shard, "0")):
+                    last[shard] = sequence
+        _wait_drained(paths.driver_dir, last)
+        elapsed = time.perf_counter() - began
+        found = stored(clients("dynamodb"), outputs.get("AggregatesTableName"))
+    lanes, items = found.lanes_per_minute, found.items_per_minute
+    table = Table(
+        title=f"Driver run: the stack deployed to MiniStack, {RATE} events/s put for "
+        f"{DRIVER_SECONDS} s ({RATE * DRIVER_SECONDS / elapsed:.0f}/s stored end to end)"
+    )
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row(
+        "distinct lane ids per minute (worker processes that wrote it)", ", ".join(map(str, lanes))
+    )
+    table.add_row(
+        "partial items per metric and minute, median (max)",
+        f"{statistics.median(items):g} ({max(items)})",
+    )
+    console.print(table)
+    return {
+        "driver_lane_ids_per_minute_max": max(lanes, default=0),
+        "driver_items_per_metric_minute_median": float(statistics.median(items)) if items else 0.0,
+    }
 
 
 if __name__ == "__main__":
