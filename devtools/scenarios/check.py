@@ -42,7 +42,9 @@ def plan_problems(plan: Plan, truth: PlanTruth) -> list[Problem]:
         n = position_in_step.get(record.step, 0)
         position_in_step[record.step] = n + 1
         itemised = step.kind in ("events", "malformed")
-        line = scenario.line_of(("traffic", index, step.kind, n) if itemised else ("traffic", index))
+        line = scenario.line_of(
+            ("traffic", index, step.kind, n) if itemised else ("traffic", index)
+        )
         label = f"step {index + 1} ({step.name})"
         if record.kind == "malformed":
             if record.reason and verdict.reason != record.reason:

@@ -99,9 +99,9 @@ def _member_for(kind: Any, value: Any) -> Any:
     for member in get_args(kind):
         member = _member_for(member, value)
         origin = get_origin(member) or member
-        if isinstance(value, dict) and isinstance(origin, type):
-            if issubclass(origin, msgspec.Struct | dict):
-                return member
+        shaped = isinstance(origin, type) and issubclass(origin, msgspec.Struct | dict)
+        if isinstance(value, dict) and shaped:
+            return member
         if isinstance(value, list) and origin is list:
             return member
     return kind
@@ -134,7 +134,7 @@ def _from_error(error: msgspec.ValidationError, value: Any, path: Path) -> Found
                 break
     if text[:1].isupper() and text[1:2].islower():
         text = text[0].lower() + text[1:]
-    if "got" not in text and not isinstance(value, dict | list):
+    if "got" not in text and repr(value) not in text and not isinstance(value, dict | list):
         text = f"{text}, got {value!r}"
     full = (*path, *inner)
     return Found(full, text, full)

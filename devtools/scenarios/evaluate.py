@@ -58,8 +58,8 @@ def evaluate(
     checks += [_metric(m, observed) for m in expect.metrics]
     checks += [_alarm(s, observed.alarms, fire=True) for s in expect.alarms.fire]
     checks += [_alarm(s, observed.alarms, fire=False) for s in expect.alarms.quiet]
-    for key, bound in expect.latency.items():
-        checks.append(_latency(key, bound, observed))
+    for percentile, bound in expect.latency.items():
+        checks.append(_latency(percentile, bound, observed))
     checks += [_item(item, observed.items.get(item_key(item))) for item in expect.items]
     return checks
 

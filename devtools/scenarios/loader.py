@@ -67,7 +67,8 @@ def parse_duration(value: float | int | str) -> float:
 def _problem(document: SourceDocument, shown: str, found: conform.Found) -> Problem:
     path, message = found.path, found.message
     if path == ("version",):
-        message = f"unsupported version {document.data.get('version')!r} (this devtools reads version 1)"
+        version = document.data.get("version")
+        message = f"unsupported version {version!r} (this devtools reads version 1)"
         return Problem(shown, document.line_of(path), message)
     return Problem(shown, document.line_of(found.at), f"{where(path)}: {message}")
 
@@ -155,7 +156,9 @@ class _Checker:
         except ValueError as exc:
             self.problem(path, f"{where(path)}: bad template {spec!r}: {exc}")
             return
-        for name in names if allowed is not None else ():
+        if allowed is None:
+            return
+        for name in names:
             if name not in allowed:
                 known = ", ".join(sorted(allowed))
                 self.problem(

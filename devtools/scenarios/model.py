@@ -1,4 +1,4 @@
-"""The scenario format (version 1), declared once as msgspec Structs: validation, schema, objects."""
+"""The scenario format (version 1) declared once, as msgspec Structs: checks, schema, objects."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -21,6 +21,7 @@ from processor.types import Reason
 
 UNLIMITED = float("inf")
 StepKind = Literal["events", "generate", "burst", "malformed", "duplicate", "pause"]
+STEP_KINDS: tuple[StepKind, ...] = get_args(StepKind)
 _DURATION = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -352,7 +353,7 @@ class Duplicate(Format, frozen=True, kw_only=True):
 class Step(Format, frozen=True, kw_only=True):
     """One entry of `traffic`: exactly one kind of records, and when and how fast to send them."""
 
-    ONE_OF = ("events", "generate", "burst", "malformed", "duplicate", "pause")
+    ONE_OF = STEP_KINDS
 
     name: StepName | None = None
     at: Seconds | None = None
@@ -367,8 +368,7 @@ class Step(Format, frozen=True, kw_only=True):
 
     @property
     def kind(self) -> StepKind:
-        kind: StepKind = next(k for k in self.ONE_OF if _given(self, k))  # type: ignore[assignment]
-        return kind
+        return next(kind for kind in STEP_KINDS if _given(self, kind))
 
     @property
     def offset(self) -> float:
