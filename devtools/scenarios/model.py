@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
 import msgspec
-from msgspec import UNSET, Meta, Struct, UnsetType
+from msgspec import UNSET, Meta, Struct
 
 from devtools.scenarios import templates
 from devtools.scenarios.limits import MAX_MAGNITUDE, MAX_RATE, MAX_SECONDS
@@ -150,6 +150,7 @@ AlarmSelector = Annotated[
     str,
     Meta(min_length=1, description="Case-insensitive part of an alarm's name or its metric's."),
 ]
+Scalar = str | WholeMagnitude | Magnitude | bool | None
 Tolerance = Annotated[float, Meta(ge=0)] | Annotated[str, Meta(pattern=r"^[0-9]+(\.[0-9]+)?%$")]
 
 
@@ -191,17 +192,17 @@ class Distribution(Format, frozen=True, kw_only=True):
     ONE_OF = ("choice", "sequence", "uniform", "int", "normal", "literal")
 
     choice: (
-        Annotated[list[Any], Meta(min_length=1)]
-        | Annotated[dict[str, Annotated[float, Meta(gt=0)]], Meta(min_length=1)]
+        Annotated[list[Scalar], Meta(min_length=1)]
+        | Annotated[dict[str, Annotated[float, Meta(gt=0, le=MAX_MAGNITUDE)]], Meta(min_length=1)]
         | None
     ) = None
-    sequence: Annotated[list[Any], Meta(min_length=1)] | None = None
+    sequence: Annotated[list[Scalar], Meta(min_length=1)] | None = None
     uniform: tuple[Magnitude, Magnitude] | None = None
     int_range: tuple[WholeMagnitude, WholeMagnitude] | None = msgspec.field(
         default=None, name="int"
     )
     normal: Normal | None = None
-    literal: Any | UnsetType = UNSET
+    literal: Annotated[Any, Meta(description="Any value as is (no templating).")] = UNSET
     round: Annotated[int, Meta(ge=0, le=6)] | None = None
     format: str | None = None
 
@@ -223,7 +224,13 @@ class Distribution(Format, frozen=True, kw_only=True):
 
 
 # A literal (strings are templates: {n}, {run}, {step}, other fields) or one distribution.
-FieldValue = str | WholeMagnitude | Magnitude | bool | None | Distribution
+FieldValue = Annotated[
+    Scalar | Distribution,
+    Meta(
+        description="A literal (strings are templates: {n}, {run}, {step}, earlier fields) "
+        "or one distribution."
+    ),
+]
 
 # --- traffic ---------------------------------------------------------------------------------
 
@@ -233,9 +240,21 @@ class Generator(Format, frozen=True, kw_only=True):
 
     type: EventTypeName
     count: Annotated[int, Meta(ge=1, le=1_000_000)] | None = None
-    rate: Annotated[float, Meta(gt=0, le=MAX_RATE)] | None = None
-    duration: Seconds | None = None
-    fields: dict[str, FieldValue] = {}
+    rate: (
+        Annotated[
+            float,
+            Meta(
+                gt=0, le=MAX_RATE, description="Events/s of event time; with duration: the count."
+            ),
+        ]
+        | None
+    ) = None
+    duration: Annotated[
+        Seconds | None, Meta(description="Event time the events are spread over.")
+    ] = None
+    fields: Annotated[
+        dict[str, FieldValue], Meta(description="Overrides of the type's generated fields.")
+    ] = {}
 
     SPAN: ClassVar[float] = 0.0  # event time covered when no duration is given
 
@@ -297,7 +316,9 @@ class MalformedRecord(Format, frozen=True, kw_only=True):
         ]
         | None
     ) = None
-    reason: ReasonName | None = None
+    reason: Annotated[
+        ReasonName | None, Meta(description="The quarantine reason this record should get.")
+    ] = None
     partition_key: Annotated[str, Meta(min_length=1, max_length=256)] | None = None
     note: str | None = None
 
@@ -344,10 +365,12 @@ def oversize_payload(size: int) -> bytes:
 class Duplicate(Format, frozen=True, kw_only=True):
     """Send the first `count` records of an earlier step again (all by default), `times` times."""
 
-    step: StepName
-    count: Annotated[int, Meta(ge=1)] | None = None
-    times: Annotated[int, Meta(ge=1, le=100)] = 1
-    mutate: dict[str, Any] = {}
+    step: Annotated[StepName, Meta(description="An earlier step whose records are sent again.")]
+    count: Annotated[int, Meta(ge=1, description="Only its first N records.")] | None = None
+    times: Annotated[int, Meta(ge=1, le=100, description="How many extra copies.")] = 1
+    mutate: Annotated[
+        dict[str, Any], Meta(description="Fields replaced in the copies: same eventId, new body.")
+    ] = {}
 
 
 class Step(Format, frozen=True, kw_only=True):
@@ -355,16 +378,22 @@ class Step(Format, frozen=True, kw_only=True):
 
     ONE_OF = STEP_KINDS
 
-    name: StepName | None = None
-    at: Seconds | None = None
-    rate: PerSecond | None = None
-    partition_key: FieldValue = None
+    name: Annotated[StepName | None, Meta(description="Default: <kind>-<position>.")] = None
+    at: Annotated[
+        Seconds | None, Meta(description="Event-time offset of this step from the replay start.")
+    ] = None
+    rate: Annotated[PerSecond | None, Meta(description="Sending rate of this step.")] = None
+    partition_key: Annotated[
+        FieldValue, Meta(description="Partition key of each record (default: its userId).")
+    ] = None
     events: Annotated[list[Event], Meta(min_length=1)] | None = None
     generate: Generator | None = None
     burst: Burst | None = None
     malformed: Annotated[list[MalformedRecord], Meta(min_length=1)] | None = None
     duplicate: Duplicate | None = None
-    pause: Seconds | None = None
+    pause: Annotated[
+        Seconds | None, Meta(description="Wall-clock wait before the next step is sent.")
+    ] = None
 
     @property
     def kind(self) -> StepKind:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin
 
 import msgspec
 
@@ -25,14 +25,30 @@ def schema() -> dict[str, Any]:
     generated = msgspec.json.schema(model.ScenarioFile, schema_hook=hook)
     defs: dict[str, Any] = generated["$defs"]
     for struct in _structs():
+        shown = defs.get(struct.__name__)
+        if shown is None:
+            continue
         # a Format's "exactly one of" rule is its __post_init__ in Python; here it is oneOf
-        if struct.ONE_OF and struct.__name__ in defs:
-            defs[struct.__name__]["oneOf"] = [{"required": [key]} for key in struct.ONE_OF]
+        if struct.ONE_OF:
+            shown["oneOf"] = [{"required": [key]} for key in struct.ONE_OF]
+        # msgspec leaves out the names of a mapping keyed by a value that parses itself
+        for field in msgspec.structs.fields(struct):
+            key = _custom_key(field.type)
+            if key is not None:
+                shown["properties"][field.encode_name]["propertyNames"] = key.json_schema()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         **generated,
     }
+
+
+def _custom_key(kind: Any) -> Any:
+    while get_origin(kind) is Annotated:
+        kind = get_args(kind)[0]
+    if get_origin(kind) is dict and get_args(kind)[0] in model.CUSTOM_TYPES:
+        return get_args(kind)[0]
+    return None
 
 
 def _structs() -> list[type[model.Format]]:

@@ -1,4 +1,4 @@
-"""The scenario format is declared once (model.py): the loader, the objects and schema.json agree."""
+"""The scenario format is declared once (model.py): loader, objects and schema.json agree."""
 
 from __future__ import annotations
 
@@ -49,9 +49,11 @@ def test_every_declared_mapping_is_in_the_schema_with_the_same_keys(struct: Any)
         ("version: 1\ntraffic:\n  - burst: {type: click, count: 1, zzz: 1}\n", fmt.Burst),
         ("version: 1\ntraffic:\n  - malformed: [{text: x, zzz: 1}]\n", fmt.MalformedRecord),
         ("version: 1\ntraffic: [{pause: 1s}]\nexpect: {zzz: 1}\n", fmt.Expectations),
-        ("version: 1\ntraffic: [{pause: 1s}]\nexpect:\n  metrics: [{name: m, zzz: 1}]\n",
-         fmt.MetricExpectation),
-    ],  # fmt: skip
+        (
+            "version: 1\ntraffic: [{pause: 1s}]\nexpect:\n  metrics: [{name: m, zzz: 1}]\n",
+            fmt.MetricExpectation,
+        ),
+    ],
     ids=lambda value: value.__name__ if isinstance(value, type) else "",
 )
 def test_the_loader_accepts_exactly_the_declared_keys(text: str, struct: Any) -> None:
@@ -69,7 +71,8 @@ def test_a_key_added_to_the_declaration_is_accepted_typed_and_in_the_schema() ->
     converted, found = conform.convert({"batch_size": 10, "jitter": "250ms"}, Wider)
     generated = msgspec.json.schema(Wider, schema_hook=schema_module.hook)
     # THEN the loader's conversion accepts it as a typed value, and the schema lists it
-    assert found == [] and converted is not None
+    assert found == []
+    assert converted is not None
     assert converted.jitter == 0.25
     assert "jitter" in generated["$defs"]["Wider"]["properties"]
     # and a typo of it is refused with a suggestion of the new key
@@ -113,7 +116,15 @@ def test_a_key_added_to_the_declaration_is_accepted_typed_and_in_the_schema() ->
             "x.yaml:4: step 1 generate type: unknown type 'clik' (expected one of: click, error,",
         ),
     ],
-    ids=["send", "generator-field", "malformed-reason", "metric-sum", "latency-key", "times", "type"],
+    ids=[
+        "send",
+        "generator-field",
+        "malformed-reason",
+        "metric-sum",
+        "latency-key",
+        "times",
+        "type",
+    ],
 )
 def test_a_wrong_value_at_a_nested_path_names_its_line_and_path(text: str, expected: str) -> None:
     assert problems(text)[0].startswith(expected)
