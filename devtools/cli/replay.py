@@ -23,9 +23,10 @@ from devtools.replay.run import Clients, Listener, ReplayTarget, replay
 from devtools.report.model import ReplayReport
 from devtools.scenarios import ScenarioError, build, new_run_id, validate
 from devtools.scenarios.evaluate import dry_run_checks
-from devtools.scenarios.model import PerSecond, Scenario
+from devtools.scenarios.model import Scenario
 from devtools.scenarios.plan import Plan
 from devtools.scenarios.truth import PlanTruth
+from devtools.scenarios.values import PerSecond
 
 EXIT_INTERRUPTED = 130
 

@@ -11,7 +11,7 @@ from typing import Any, Literal, TypeVar, get_args, get_origin
 import msgspec
 
 from devtools.event_check import suggest
-from devtools.scenarios import model
+from devtools.scenarios import values
 
 Path = tuple[str | int, ...]
 T = TypeVar("T")
@@ -31,7 +31,7 @@ class Found:
 
 def dec_hook(kind: type[Any], value: Any) -> Any:
     """Values that parse themselves (durations, rates, event types, reasons, events)."""
-    if kind in model.CUSTOM_TYPES:
+    if kind in values.CUSTOM_TYPES:
         return kind.parse(value)
     raise NotImplementedError(kind)
 

@@ -12,18 +12,10 @@ from devtools.partition_key import problem as partition_key_problem
 from devtools.scenarios import conform, limits
 from devtools.scenarios.errors import Problem, ScenarioError
 from devtools.scenarios.fields import BUILTIN_NAMES, spec_template_names
-from devtools.scenarios.model import (
-    Event,
-    EventTypeName,
-    FieldValue,
-    Generator,
-    Scenario,
-    ScenarioFile,
-    Seconds,
-    Step,
-)
+from devtools.scenarios.model import FieldValue, Generator, Scenario, ScenarioFile, Step
 from devtools.scenarios.source import Path as NodePath
 from devtools.scenarios.source import SourceDocument, SourceSyntaxError, parse
+from devtools.scenarios.values import Event, EventTypeName, Seconds
 
 
 def load(path: str | Path) -> Scenario:

@@ -7,14 +7,14 @@ from typing import Annotated, Any, get_args, get_origin
 
 import msgspec
 
-from devtools.scenarios import model
+from devtools.scenarios import model, values
 
 SCHEMA_ID = "https://github.com/realtime-analytics/devtools/scenario-v1.schema.json"
 
 
 def hook(kind: type[Any]) -> dict[str, Any]:
-    """The schema of a value that parses itself (model.CUSTOM_TYPES)."""
-    if kind in model.CUSTOM_TYPES:
+    """The schema of a value that parses itself (values.CUSTOM_TYPES)."""
+    if kind in values.CUSTOM_TYPES:
         schema: dict[str, Any] = kind.json_schema()
         return schema
     raise NotImplementedError(kind)
@@ -46,7 +46,7 @@ def schema() -> dict[str, Any]:
 def _custom_key(kind: Any) -> Any:
     while get_origin(kind) is Annotated:
         kind = get_args(kind)[0]
-    if get_origin(kind) is dict and get_args(kind)[0] in model.CUSTOM_TYPES:
+    if get_origin(kind) is dict and get_args(kind)[0] in values.CUSTOM_TYPES:
         return get_args(kind)[0]
     return None
 

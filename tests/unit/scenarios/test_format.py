@@ -10,6 +10,7 @@ import pytest
 from devtools.scenarios import ScenarioError, conform, loads
 from devtools.scenarios import model as fmt
 from devtools.scenarios import schema as schema_module
+from devtools.scenarios.values import Seconds
 
 FORMATS = [
     value
@@ -65,7 +66,7 @@ def test_the_loader_accepts_exactly_the_declared_keys(text: str, struct: Any) ->
 def test_a_key_added_to_the_declaration_is_accepted_typed_and_in_the_schema() -> None:
     # GIVEN the declaration of send options with one more key
     class Wider(fmt.SendOptions, frozen=True, kw_only=True):
-        jitter: fmt.Seconds | None = None
+        jitter: Seconds | None = None
 
     # WHEN data with it is converted and the schema generated
     converted, found = conform.convert({"batch_size": 10, "jitter": "250ms"}, Wider)
