@@ -144,3 +144,22 @@ def test_problems_in_separate_parts_are_all_reported() -> None:
         "x.yaml:6: expect stored clik: unknown type 'clik' (expected one of: click, error, "
         "page_view, purchase, user_signup)",
     ]
+
+
+def test_a_type_registered_later_is_in_the_schema_and_accepted_by_the_loader() -> None:
+    # GIVEN an extra event type registered with the event model (as a user extension would)
+    from processor import model
+    from tests.integration.processor.add_to_cart import ADD_TO_CART
+
+    text = "version: 1\ntraffic: [{generate: {type: add_to_cart, count: 2}}]\n"
+    assert "add_to_cart" in problems(text)[0]  # unknown before
+    model.register(ADD_TO_CART)
+    try:
+        # WHEN the schema is generated and the file loaded THEN both know the new type
+        defs = schema_module.schema()["$defs"]
+        assert "add_to_cart" in defs["Generator"]["properties"]["type"]["enum"]
+        stored = defs["Expectations"]["properties"]["stored"]["propertyNames"]["enum"]
+        assert "add_to_cart" in stored
+        assert loads(text, "x.yaml").steps[0].generator.type == "add_to_cart"  # type: ignore[union-attr]
+    finally:
+        model.unregister(ADD_TO_CART.name)
