@@ -13,6 +13,8 @@ from msgspec import UNSET, Meta, Struct
 
 from devtools.scenarios import templates
 from devtools.scenarios.limits import MAX_MAGNITUDE, MAX_RATE
+from devtools.scenarios.source import Path as NodePath
+from devtools.scenarios.source import line_in
 from devtools.scenarios.values import (
     UNLIMITED,
     AlarmSelector,
@@ -455,15 +457,11 @@ class Scenario:
 
     path: str
     spec: ScenarioFile
-    lines: Mapping[tuple[str | int, ...], int] = field(default_factory=dict, repr=False)
+    lines: Mapping[NodePath, int] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
         return self.spec.name or ""
-
-    @property
-    def description(self) -> str:
-        return self.spec.description.strip()
 
     @property
     def seed(self) -> int:
@@ -486,16 +484,6 @@ class Scenario:
     def expect(self) -> Expectations:
         return self.spec.expect
 
-    def step(self, name: str) -> Step:
-        for step in self.steps:
-            if step.name == name:
-                return step
-        raise KeyError(name)
-
-    def line_of(self, path: tuple[str | int, ...]) -> int:
+    def line_of(self, path: NodePath) -> int:
         """The line of `path` in the file, or of its nearest ancestor that has one."""
-        for end in range(len(path), -1, -1):
-            found = self.lines.get(tuple(path[:end]))
-            if found is not None:
-                return found
-        return 1
+        return line_in(self.lines, path)
