@@ -19,7 +19,7 @@ PROJECT_TAG = "realtime-analytics-pipeline"
 
 
 class RealTimeAnalyticsPipeline(Stack):
-    """Kinesis -> Lambda -> DynamoDB with quarantine, on-failure queue, alarms and dashboard."""
+    """Kinesis -> Lambda -> DynamoDB with quarantine, on-failure destination, alarms, dashboard."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, config: PipelineConfig, **kwargs: Any
@@ -66,6 +66,7 @@ class RealTimeAnalyticsPipeline(Stack):
                 results_table=self.tables.results,
                 aggregates_table=self.tables.aggregates,
                 failure_queue=self.processor.failure_queue,
+                failure_bucket=self.processor.failure_bucket,
                 timeout_minutes=config.lambda_timeout_minutes,
             ),
             removal_policy=removal,
