@@ -22,9 +22,7 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, ClientError):
         context = RetryContext(attempt_number=1, parsed_response=dict(exc.response))
         status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
-        return (
-            status >= 500 or _THROTTLED.is_retryable(context) or _TRANSIENT.is_retryable(context)
-        )
+        return status >= 500 or _THROTTLED.is_retryable(context) or _TRANSIENT.is_retryable(context)
     # EndpointConnectionError and ConnectTimeoutError are ConnectionErrors; ReadTimeoutError and
     # ConnectionClosedError are HTTPClientErrors.
     return isinstance(exc, (BotocoreConnectionError, HTTPClientError))
