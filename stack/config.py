@@ -133,11 +133,17 @@ ON_FAILURE_DESTINATION_KEY = "onFailureDestination"
 # "Retaining records of discarded batches for a Kinesis Data Streams event source").
 ON_FAILURE_DESTINATIONS = ("sqs", "s3")
 ON_FAILURE_DESTINATION_DEFAULT = "sqs"
+# "off" synthesizes the results table without its byEventType index: the first of the two
+# deploys that re-key the index of a stack deployed before the index was write-sharded
+# (CloudFormation cannot change a GSI's key schema, nor delete and add one in one update).
+EVENT_TYPE_INDEX_KEY = "eventTypeIndex"
+EVENT_TYPE_INDEX_VALUES = ("on", "off")
 OPTION_KEYS: tuple[str, ...] = (
     *(o.key for o in INT_OPTIONS),
     ENVIRONMENT_KEY,
     ALARM_EMAIL_KEY,
     ON_FAILURE_DESTINATION_KEY,
+    EVENT_TYPE_INDEX_KEY,
 )
 # A plausible single address (SNS checks deliverability by mailing a confirmation link).
 _EMAIL_PATTERN = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
@@ -165,6 +171,7 @@ class PipelineConfig:
     quarantine_expiry_days: int = 90
     alarm_email: str | None = None
     on_failure_destination: str = ON_FAILURE_DESTINATION_DEFAULT
+    event_type_index: bool = True
 
     @property
     def is_production(self) -> bool:
@@ -219,6 +226,16 @@ def _parse_on_failure_destination(raw: object) -> str:
             f"{ON_FAILURE_DESTINATION_DEFAULT!r})"
         )
     return value
+
+
+def _parse_event_type_index(raw: object) -> bool:
+    value = raw.strip().lower() if isinstance(raw, str) else None
+    if value not in EVENT_TYPE_INDEX_VALUES:
+        raise ConfigError(
+            f"invalid context {EVENT_TYPE_INDEX_KEY}={raw!r}: expected on or off (off only for "
+            "the first of the two deploys that re-key an existing byEventType index; default on)"
+        )
+    return value == "on"
 
 
 def _check_log_retention(days: int) -> None:
@@ -282,6 +299,8 @@ def load_config(get: Callable[[str], Any], *, keys: object = None) -> PipelineCo
         if raw_destination is None
         else _parse_on_failure_destination(raw_destination)
     )
+    raw_index = get(EVENT_TYPE_INDEX_KEY)
+    values["event_type_index"] = True if raw_index is None else _parse_event_type_index(raw_index)
     config = PipelineConfig(**values)
     _check_consistency(config)
     return config

@@ -40,7 +40,9 @@ class RealTimeAnalyticsPipeline(Stack):
             retention_hours=config.kinesis_retention_hours,
             removal_policy=removal,
         )
-        self.tables = AnalyticsTables(self, "Storage", removal_policy=removal)
+        self.tables = AnalyticsTables(
+            self, "Storage", removal_policy=removal, event_type_index=config.event_type_index
+        )
         self.quarantine = QuarantineBucket(
             self, "Quarantine", expiry_days=config.quarantine_expiry_days
         )
