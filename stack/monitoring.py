@@ -182,6 +182,8 @@ class PipelineMonitoring(Construct):
         assert r.failure_bucket is not None
         # A bucket has no "depth" metric (NumberOfObjects is daily): each discarded batch is one
         # PutObject, so an alarm on the bucket's request metric fires in the minute it happens.
+        # Request metrics are best-effort (S3 User Guide, "Metrics and dimensions"): the README
+        # says so; the objects themselves are what `devtools status` counts.
         return self._alarm(
             "FailureObjectsWritten",
             _failure_puts(r.failure_bucket),
