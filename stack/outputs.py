@@ -38,9 +38,10 @@ def add_outputs(stack: RealTimeAnalyticsPipeline) -> None:
         "EventSourceMappingId": (processor.event_source_mapping.attr_id, "Kinesis mapping id"),
     }
     # One pair, by the destination chosen (onFailureDestination): devtools reads whichever exists.
-    if processor.failure_queue is not None:
-        values["FailureQueueUrl"] = (processor.failure_queue.queue_url, "On-failure queue URL")
-        values["FailureQueueArn"] = (processor.failure_queue.queue_arn, "On-failure queue ARN")
+    queue = processor.failure_queue
+    if queue is not None:
+        values["FailureQueueUrl"] = (queue.queue_url, "On-failure destination URL")
+        values["FailureQueueArn"] = (queue.queue_arn, "On-failure destination ARN")
     if processor.failure_bucket is not None:
         bucket = processor.failure_bucket
         values["FailureBucketName"] = (bucket.bucket_name, "On-failure bucket")

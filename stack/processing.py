@@ -203,13 +203,13 @@ class StreamProcessor(Construct):
                 actions=["s3:PutObject"],
                 resources=[targets.quarantine_bucket.arn_for_objects(f"{QUARANTINE_PREFIX}*")],
             ),
+            *self.failure.statements(),
             iam.PolicyStatement(
                 sid="WriteOwnLogs",
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                 # The log group's Arn attribute ends in ':*': its log streams, nothing else.
                 resources=[self.log_group.log_group_arn],
             ),
-            *self.failure.statements(),
         ]
         for statement in statements:
             self.role.add_to_policy(statement)
