@@ -28,6 +28,7 @@ from devtools.paths import StatePaths, project_root
 from devtools.replay import failures
 from devtools.replay.run import Clients, ReplayTarget, replay
 from devtools.scenarios import build, new_run_id, validate
+from devtools.testing.pipeline import Pipeline
 from tests.emulator import RunningEmulator, start, stop
 
 CONTEXT = {"onFailureDestination": "s3", "maxRetryAttempts": "0"}
@@ -153,3 +154,11 @@ def test_discarded_batches_land_in_the_bucket_and_replay_reads_them(
     assert status.backlog is not None
     assert status.backlog.failure_bucket_objects == len(records)
     assert status.backlog.failure_queue_visible is None
+    # AND the pytest plugin reads the same records (with their payload), and reset() empties it
+    pipeline = Pipeline(s3_stack.paths, endpoint, outputs)
+    assert sorted(r["KinesisBatchInfo"]["startSequenceNumber"] for r in pipeline.failures()) == (
+        sorted(r["KinesisBatchInfo"]["startSequenceNumber"] for r in records.values())
+    )
+    pipeline.reset()
+    assert pipeline.failures() == []
+    assert failures.bucket_keys(s3_stack.emulator.client("s3"), bucket) == []
