@@ -19,6 +19,7 @@ from processor.aggregates import (
     SEPARATOR,
     SUM,
     bucket_attribute,
+    whole_minute,
 )
 
 if TYPE_CHECKING:
@@ -26,13 +27,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COUNT", "MAX", "MIN", "MINUTE_FORMAT", "SUM", "AggregateRow", "Fold", "Snapshot",
-    "bucket_attribute", "decode_item", "delta", "fold", "load_time_percentiles", "merge_rows",
-    "percentile", "snapshot", "split_metric_key",
+    "attributes", "bucket_attribute", "decode_item", "delta", "fold", "load_time_percentiles",
+    "merge_partials", "merge_rows", "percentile", "snapshot", "split_metric_key",
 ]  # fmt: skip
 
 EVENTS = model.EVENTS_FAMILY.name
-# DynamoDB's IN accepts at most 100 operands
-MAX_IN_OPERANDS = 100
+# Minutes per scan filter: 60 `begins_with` clauses keep the expression far below DynamoDB's
+# 4 KB limit on an expression (DynamoDB developer guide, "Expression parameters" limits).
+MAX_FILTER_MINUTES = 60
 
 
 def _bucket_upper(attribute: str) -> float:
@@ -54,6 +56,10 @@ class AggregateRow:
     histogram: dict[float, int] = field(default_factory=dict)
 
 
+# (metricKey, minute) -> the minute's row, its lanes' partial items merged
+Snapshot = dict[tuple[str, str], AggregateRow]
+
+
 def split_metric_key(metric_key: str) -> tuple[str, tuple[str, ...]]:
     """(family, dimension values) of a metricKey; unknown families keep the rest as one value."""
     family, _, rest = metric_key.partition(SEPARATOR)
@@ -65,7 +71,8 @@ def split_metric_key(metric_key: str) -> tuple[str, tuple[str, ...]]:
 
 
 def decode_item(item: Mapping[str, Mapping[str, object]]) -> AggregateRow:
-    """Decode a low-level DynamoDB aggregates item ({"S": ...}/{"N": ...} values)."""
+    """Decode a low-level DynamoDB aggregates item ({"S": ...}/{"N": ...} values). A lane's
+    partial item decodes to its whole minute: `merge_partials` adds a minute's partials up."""
     metric_key = str(item["metricKey"]["S"])
     family, dimensions = split_metric_key(metric_key)
     values: dict[str, Decimal] = {}
@@ -82,7 +89,7 @@ def decode_item(item: Mapping[str, Mapping[str, object]]) -> AggregateRow:
         metric_key=metric_key,
         family=family,
         dimensions=dimensions,
-        minute=str(item["minute"]["S"]),
+        minute=whole_minute(str(item["minute"]["S"])),
         values=values,
         histogram=dict(sorted(histogram.items())),
     )
@@ -115,6 +122,28 @@ def merge_rows(rows: Iterable[AggregateRow], *, minute: str = "*") -> dict[str, 
         row.histogram.clear()
         row.histogram.update(sorted_histogram)
     return merged
+
+
+def merge_partials(rows: Iterable[AggregateRow]) -> Snapshot:
+    """One row per (metricKey, minute) from the invocation lanes' partial items, as one item per
+    minute would hold it: counts, sums and buckets add, min of the mins, max of the maxes. A
+    bare-minute item (written before lanes) is one more partial. Every reader goes through it."""
+    grouped: defaultdict[tuple[str, str], list[AggregateRow]] = defaultdict(list)
+    for row in rows:
+        grouped[(row.metric_key, row.minute)].append(row)
+    return {
+        (metric, minute): merge_rows(found, minute=minute)[metric]
+        for (metric, minute), found in sorted(grouped.items())
+    }
+
+
+def attributes(row: AggregateRow) -> dict[str, Decimal]:
+    """The numeric attributes of a row as the item names them (`count`, `le500`, `leInf`...)."""
+    named = dict(row.values)
+    for upper, count in row.histogram.items():
+        name = INF_BUCKET if upper == float("inf") else bucket_attribute(int(upper))
+        named[name] = Decimal(count)
+    return named
 
 
 def percentile(
@@ -180,28 +209,24 @@ def load_time_percentiles(
     }
 
 
-Snapshot = dict[tuple[str, str], AggregateRow]
-
-
 def snapshot(dynamodb: DynamoDBClient, table: str, minutes: Iterable[str]) -> Snapshot:
-    """Every aggregates item of the given minutes (`YYYY-MM-DDTHH:MMZ`)."""
+    """Every aggregates item of the given minutes (`YYYY-MM-DDTHH:MMZ`), partials merged."""
     wanted = sorted(set(minutes))
-    rows: Snapshot = {}
-    for start in range(0, len(wanted), MAX_IN_OPERANDS):
-        chunk = wanted[start : start + MAX_IN_OPERANDS]
+    rows: list[AggregateRow] = []
+    for start in range(0, len(wanted), MAX_FILTER_MINUTES):
+        chunk = wanted[start : start + MAX_FILTER_MINUTES]
         names = {f":m{i}": {"S": minute} for i, minute in enumerate(chunk)}
+        # `<minute>/<lane>` partial items, and bare `<minute>` items written before lanes
         paginator = dynamodb.get_paginator("scan")
         pages = paginator.paginate(
             TableName=table,
-            FilterExpression=f"#minute IN ({', '.join(names)})",
+            FilterExpression=" OR ".join(f"begins_with(#minute, {name})" for name in names),
             ExpressionAttributeNames={"#minute": "minute"},
             ExpressionAttributeValues=names,
         )
         for page in pages:
-            for item in page.get("Items", []):
-                row = decode_item(item)
-                rows[(row.metric_key, row.minute)] = row
-    return rows
+            rows.extend(decode_item(item) for item in page.get("Items", []))
+    return merge_partials(rows)
 
 
 def delta(before: Snapshot, after: Snapshot) -> list[AggregateRow]:

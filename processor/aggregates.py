@@ -35,3 +35,22 @@ def bucket_attribute(value: Decimal | int) -> str:
 
 def metric_key(family: str, *dimensions: str) -> str:
     return SEPARATOR.join((family, *dimensions))
+
+
+# Partial items: the sort key is `<minute>/<lane id>`, the lane id of the invocation that wrote
+# it (processor/invocation_lane.py). Concurrent invocations hold distinct lane ids, so they never
+# update one item at the same time (no TransactionConflict); readers add a minute's partials up
+# (devtools/aggregates.py). A bare `<minute>` (items written before lanes) reads as one more
+# partial. Exactly-once does not depend on the lane: the conditional put of the results item in
+# the same transaction cancels a redelivered event's contributions, whichever lane it lands in.
+LANE_SEPARATOR = "/"
+
+
+def partial_minute(minute: str, lane: str) -> str:
+    """The sort key of a lane's partial item of `minute` (`YYYY-MM-DDTHH:MMZ`)."""
+    return f"{minute}{LANE_SEPARATOR}{lane}"
+
+
+def whole_minute(sort_key: str) -> str:
+    """The minute of a sort key, partial (`<minute>/<lane>`) or bare (written before lanes)."""
+    return sort_key.partition(LANE_SEPARATOR)[0]

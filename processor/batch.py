@@ -8,6 +8,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from processor.invocation_lane import LanePool
 from processor.known_extrema import KnownExtrema
 from processor.pipeline import Poison, Prepared, prepare_records
 from processor.quarantine import quarantine_record
@@ -34,6 +35,8 @@ class Dependencies:
     known_extrema: KnownExtrema = field(default_factory=KnownExtrema)
     # Writes transactions that share no aggregates item at the same time; None: one by one.
     workers: Executor | None = None
+    # Lane ids of this process's in-flight invocations (keys of their aggregates partial items).
+    lanes: LanePool = field(default_factory=LanePool)
 
 
 @dataclass
@@ -47,6 +50,7 @@ class BatchOutcome:
     records: int = 0
     dynamodb_requests: int = 0
     retries: int = 0
+    lane: str = ""  # the invocation's lane: its aggregates went to the partial items of it
 
     @property
     def quarantined_by_reason(self) -> Counter[str]:
@@ -61,19 +65,28 @@ def process_batch(
 ) -> BatchOutcome:
     """Decode, validate, quarantine poison, store valid events once; never raises for a record.
 
-    Raises MalformedEventError only when the payload is not a Kinesis event at all.
+    Holds a lane of `deps.lanes` for the whole call: an invocation's aggregates go to partial
+    items no concurrent invocation writes. Raises MalformedEventError only when the payload is
+    not a Kinesis event at all.
     """
     records = event.get("Records") if isinstance(event, Mapping) else None
     if not isinstance(records, list):
         raise MalformedEventError("the event has no Records list: is this a Kinesis invocation?")
+    with deps.lanes.lease() as lane:
+        return _process(records, deps, deadline, lane)
+
+
+def _process(
+    records: list[Any], deps: Dependencies, deadline: float | None, lane: str
+) -> BatchOutcome:
     policy = deps.policy.with_deadline(deadline)
     outcomes = prepare_records(records, ttl_days=deps.ttl_days)
-    result = BatchOutcome(records=len(outcomes))
+    result = BatchOutcome(records=len(outcomes), lane=lane)
     failed: set[str] = set()
     to_quarantine = [(o.ref, o.rejection) for o in outcomes if isinstance(o, Poison)]
     valid = [o for o in outcomes if isinstance(o, Prepared)]
     stored = store_events(
-        deps.dynamodb, valid, deps.target, policy, deps.known_extrema, deps.workers
+        deps.dynamodb, valid, deps.target, policy, deps.known_extrema, deps.workers, lane_id=lane
     )
     result.stored, result.duplicates = stored.stored, stored.duplicates
     result.dynamodb_requests, result.retries = stored.requests, stored.retries

@@ -78,6 +78,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialBatc
             "failed": len(outcome.failed),
             "dynamodbRequests": outcome.dynamodb_requests,
             "retries": outcome.retries,
+            "lane": outcome.lane,
         },
     )
     return outcome.response()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
@@ -51,33 +52,38 @@ class KnownExtrema:
     a smaller value, the maximum only by a larger one), so once the stored minimum is known to
     be at most m, it stays at most m, whatever other invocations write later. A batch whose
     extremes lie inside the known bounds cannot improve the stored ones: its update is skipped.
+    Keys are the items written (each invocation lane's partial item of a minute). Thread-safe:
+    a host may run invocations concurrently in threads of one process, sharing this object.
     """
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self._capacity = capacity
         self._bounds: OrderedDict[Hashable, Extrema] = OrderedDict()
+        self._lock = threading.Lock()
 
     def covers(self, minute: Hashable, batch: Extrema) -> bool:
         """True when the stored extremes of `minute` are known to be at least as extreme."""
-        known = self._bounds.get(minute)
-        if known is None:
-            return False
-        self._bounds.move_to_end(minute)
-        return known.minimum <= batch.minimum and batch.maximum <= known.maximum
+        with self._lock:
+            known = self._bounds.get(minute)
+            if known is None:
+                return False
+            self._bounds.move_to_end(minute)
+            return known.minimum <= batch.minimum and batch.maximum <= known.maximum
 
     def improving(self, minute: Hashable, batch: Extrema) -> dict[str, Decimal]:
         """The batch's extremes that may still improve the stored ones (min/max): those
         not already known to be beaten (empty when `covers`)."""
-        known = self._bounds.get(minute)
-        if known is None:
-            return {MIN: batch.minimum, MAX: batch.maximum}
-        self._bounds.move_to_end(minute)
-        wanted = {}
-        if batch.minimum < known.minimum:
-            wanted[MIN] = batch.minimum
-        if batch.maximum > known.maximum:
-            wanted[MAX] = batch.maximum
-        return wanted
+        with self._lock:
+            known = self._bounds.get(minute)
+            if known is None:
+                return {MIN: batch.minimum, MAX: batch.maximum}
+            self._bounds.move_to_end(minute)
+            wanted = {}
+            if batch.minimum < known.minimum:
+                wanted[MIN] = batch.minimum
+            if batch.maximum > known.maximum:
+                wanted[MAX] = batch.maximum
+            return wanted
 
     def learn(self, minute: Hashable, *, minimum: Decimal | None, maximum: Decimal | None) -> None:
         """Record that the stored minimum is at most `minimum` and the maximum at least `maximum`.
@@ -85,21 +91,22 @@ class KnownExtrema:
         Only a learnt pair makes `covers` answer yes; half a pair is kept until the other half
         arrives (a one-sided update settles one attribute at a time).
         """
-        known = self._bounds.get(minute)
-        if known is None:
-            if minimum is None or maximum is None:
-                known = Extrema(
-                    minimum if minimum is not None else Decimal("Infinity"),
-                    maximum if maximum is not None else Decimal("-Infinity"),
-                )
+        with self._lock:
+            known = self._bounds.get(minute)
+            if known is None:
+                if minimum is None or maximum is None:
+                    known = Extrema(
+                        minimum if minimum is not None else Decimal("Infinity"),
+                        maximum if maximum is not None else Decimal("-Infinity"),
+                    )
+                else:
+                    known = Extrema(minimum, maximum)
+                self._bounds[minute] = known
             else:
-                known = Extrema(minimum, maximum)
-            self._bounds[minute] = known
-        else:
-            if minimum is not None:
-                known.minimum = min(known.minimum, minimum)
-            if maximum is not None:
-                known.maximum = max(known.maximum, maximum)
-            self._bounds.move_to_end(minute)
-        while len(self._bounds) > self._capacity:
-            self._bounds.popitem(last=False)
+                if minimum is not None:
+                    known.minimum = min(known.minimum, minimum)
+                if maximum is not None:
+                    known.maximum = max(known.maximum, maximum)
+                self._bounds.move_to_end(minute)
+            while len(self._bounds) > self._capacity:
+                self._bounds.popitem(last=False)

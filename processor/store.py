@@ -203,9 +203,16 @@ def coalesce(events: Sequence[Prepared]) -> dict[AggregateKey, dict[str, Decimal
     return deltas
 
 
-def transaction_items(events: Sequence[Prepared], target: StoreTarget) -> list[dict[str, Any]]:
+def item_key(key: AggregateKey, lane_id: str) -> dict[str, Any]:
+    """The DynamoDB key of the lane's partial item for (metricKey, minute)."""
+    return {"metricKey": {"S": key[0]}, "minute": {"S": agg.partial_minute(key[1], lane_id)}}
+
+
+def transaction_items(
+    events: Sequence[Prepared], target: StoreTarget, lane_id: str
+) -> list[dict[str, Any]]:
     """Conditional puts of `events` first (reasons are indexed by position), then one ADD
-    update per aggregates item."""
+    update per aggregates item, on the partial items of the invocation's lane `lane_id`."""
     actions: list[dict[str, Any]] = [
         {
             "Put": {
@@ -216,7 +223,7 @@ def transaction_items(events: Sequence[Prepared], target: StoreTarget) -> list[d
         }
         for prepared in events
     ]
-    for (metric_key, minute), values in sorted(coalesce(events).items()):
+    for key, values in sorted(coalesce(events).items()):
         names = {f"#a{i}": name for i, name in enumerate(sorted(values))}
         amounts = {
             f":v{i}": {"N": format(values[name], "f")} for i, name in enumerate(sorted(values))
@@ -225,7 +232,7 @@ def transaction_items(events: Sequence[Prepared], target: StoreTarget) -> list[d
             {
                 "Update": {
                     "TableName": target.aggregates_table,
-                    "Key": {"metricKey": {"S": metric_key}, "minute": {"S": minute}},
+                    "Key": item_key(key, lane_id),
                     "UpdateExpression": "ADD "
                     + ", ".join(f"#a{i} :v{i}" for i in range(len(names))),
                     "ExpressionAttributeNames": names,
@@ -254,8 +261,13 @@ def store_events(
     policy: RetryPolicy,
     known: KnownExtrema | None = None,
     workers: Executor | None = None,
+    *,
+    lane_id: str,
 ) -> StoreResult:
     """Store each event once and add it to the aggregates once, whatever was stored before.
+
+    The aggregates go to the partial items of `lane_id`, the invocation's lane (a lease of
+    processor/invocation_lane.py): no concurrent invocation writes those items.
 
     `known` (kept across a warm container's invocations) lets the load-time min/max update be
     skipped for minutes whose stored extremes this batch cannot improve. `workers` writes the
@@ -268,10 +280,10 @@ def store_events(
     """
     result = StoreResult()
     firsts, copies = dedupe(events)
-    for part in _write_lanes(client, plan_lanes(firsts), target, policy, workers):
+    for part in _write_lanes(client, plan_lanes(firsts), target, policy, workers, lane_id):
         result.absorb(part)
     _settle_copies(events, copies, result)
-    _write_extrema(client, target, policy, result, known or KnownExtrema())
+    _write_extrema(client, target, policy, result, known or KnownExtrema(), lane_id)
     return result
 
 
@@ -281,6 +293,7 @@ def _write_lanes(
     target: StoreTarget,
     policy: RetryPolicy,
     workers: Executor | None,
+    lane_id: str,
 ) -> list[StoreResult]:
     """Each lane's result, in lane order; lanes run on `workers` when there are several.
 
@@ -290,8 +303,10 @@ def _write_lanes(
     """
     halt = threading.Event()  # set by the first lane that gives up
     if workers is None or len(lanes) < 2:
-        return [_write_lane(client, lane, target, policy, halt) for lane in lanes]
-    futures = [workers.submit(_write_lane, client, lane, target, policy, halt) for lane in lanes]
+        return [_write_lane(client, lane, target, policy, halt, lane_id) for lane in lanes]
+    futures = [
+        workers.submit(_write_lane, client, lane, target, policy, halt, lane_id) for lane in lanes
+    ]
     wait(futures)  # all of them, even if one raised: no write outlives the invocation
     return [future.result() for future in futures]
 
@@ -302,13 +317,14 @@ def _write_lane(
     target: StoreTarget,
     policy: RetryPolicy,
     halt: threading.Event,
+    lane_id: str,
 ) -> StoreResult:
     result = StoreResult()
     for chunk in lane:
         if halt.is_set() or policy.expired():
             result.failed.extend(chunk)
             halt.set()
-        elif not _write_chunk(client, chunk, target, policy, result):
+        elif not _write_chunk(client, chunk, target, policy, result, lane_id):
             halt.set()
     return result
 
@@ -337,6 +353,7 @@ def _write_chunk(
     target: StoreTarget,
     policy: RetryPolicy,
     result: StoreResult,
+    lane_id: str,
 ) -> bool:
     """Write one chunk until done; False when it had to give up (its events are then failed)."""
     pending = list(chunk)
@@ -345,7 +362,7 @@ def _write_chunk(
         result.requests += 1
         try:
             client.transact_write_items(
-                TransactItems=transaction_items(pending, target)  # type: ignore[arg-type]
+                TransactItems=transaction_items(pending, target, lane_id)  # type: ignore[arg-type]
             )
         except ClientError as exc:
             if error_code(exc) == "TransactionCanceledException":
@@ -403,6 +420,7 @@ def _write_extrema(
     policy: RetryPolicy,
     result: StoreResult,
     known: KnownExtrema,
+    lane_id: str,
 ) -> None:
     """Fold min/max per aggregates item with conditional SETs (idempotent, so duplicates are
     included: a crash between the transaction and this step is repaired on redelivery).
@@ -416,12 +434,14 @@ def _write_extrema(
         if prepared.extreme is not None:
             members.setdefault(prepared.extreme[0], []).append(prepared)
     for key, bounds in sorted(batch_extrema(settled).items()):
+        # The lane's partial item, like the transactions': what is known is known of that item.
+        item = (key[0], agg.partial_minute(key[1], lane_id))
         # Only what this container does not already know to be beaten: one attribute, one
         # unconditional-looking request instead of a failed pair and a retry.
-        wanted = known.improving(key, bounds)
+        wanted = known.improving(item, bounds)
         if not wanted:
             continue
-        ok = _update_extrema(client, target, policy, result, key, wanted, known)
+        ok = _update_extrema(client, target, policy, result, item, wanted, known)
         if not ok:
             failed = {id(p) for p in members[key]}
             result.stored = [p for p in result.stored if id(p) not in failed]
@@ -445,7 +465,8 @@ def _update_extrema(
     wanted: dict[str, Decimal],
     known: KnownExtrema,
 ) -> bool:
-    """SET min/max where they beat the stored ones, in one request when possible.
+    """SET min/max of the item `key` ((metricKey, partial sort key)) where they beat the stored
+    ones, in one request when possible.
 
     The condition requires every SET to be an improvement; when it fails, the item returned
     with the failure says which (if any) still is, and only that one is retried. So a batch
@@ -463,7 +484,7 @@ def _update_extrema(
         try:
             client.update_item(
                 TableName=target.aggregates_table,
-                Key={"metricKey": {"S": key[0]}, "minute": {"S": key[1]}},
+                Key={"metricKey": {"S": key[0]}, "minute": {"S": key[1]}},  # the partial item
                 UpdateExpression="SET " + ", ".join(f"#{n} = :{n}" for n in wanted),
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from processor.batch import BatchOutcome, process_batch
+from processor.aggregates import partial_minute, whole_minute
+from processor.batch import BatchOutcome, Dependencies, process_batch
 from processor.index_keys import type_shard_keys
+from processor.known_extrema import KnownExtrema
 from tests.integration.processor.tables import Resources, new_client
-from tests.integration.processor.truth import actual_aggregates, actual_items, actual_keys, expected
+from tests.integration.processor.truth import (
+    actual_aggregates,
+    actual_items,
+    actual_keys,
+    expected,
+    partial_items,
+)
 from tests.unit.processor.factories import (
     kinesis_event,
     kinesis_record,
@@ -134,7 +143,9 @@ def test_redelivered_batch_changes_nothing(resources: Resources) -> None:
     first = process_batch(batch, resources.dependencies())
     # WHEN Kinesis delivers it again
     second = process_batch(batch, resources.dependencies())
-    # THEN nothing new is stored or counted; the poison record is quarantined again, same key
+    # THEN nothing new is stored or counted, although the redelivery ran in another lane (its
+    # own partial items); the poison record is quarantined again, same key
+    assert first.lane != second.lane
     assert len(first.stored) == 60
     assert second.stored == []
     assert len(second.duplicates) == 60
@@ -193,6 +204,56 @@ def test_concurrent_invocations_count_each_event_once(resources: Resources) -> N
     assert_matches_truth(resources, events)
 
 
+def test_overlapping_invocations_in_one_process_write_their_own_partial_items(
+    resources: Resources,
+) -> None:
+    # GIVEN one process hosting invocations in threads (as an emulator may): one set of
+    # dependencies, whose client holds each invocation's first transaction until both are in
+    # flight, so the two invocations certainly overlap
+    dynamodb = new_client(resources.emulator, resources.session, "dynamodb")
+    both_in_flight = threading.Barrier(2, timeout=30)
+    held = threading.local()
+
+    def hold(**_: Any) -> None:
+        if getattr(held, "armed", False):
+            held.armed = False
+            both_in_flight.wait()
+
+    dynamodb.meta.events.register("before-call.dynamodb.TransactWriteItems", hold)
+    deps = resources.dependencies(workers=None, dynamodb=dynamodb)
+    # AND two batches of the same minute and types: on one item per minute they would update
+    # the same items at the same time (TransactionConflict on DynamoDB)
+    events = mixed_events(100)
+    records = records_for(events)
+    outcomes: dict[int, BatchOutcome] = {}
+
+    def invoke(index: int, batch: list[dict[str, Any]]) -> None:
+        held.armed = True  # this thread's first transaction waits for the other's
+        outcomes[index] = process_batch(kinesis_event(batch), deps)
+
+    # WHEN they run at once
+    threads = [
+        threading.Thread(target=invoke, args=(n, records[n * 50 : (n + 1) * 50])) for n in (0, 1)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # THEN they held distinct lanes, and each shared item is two partial items, one per lane
+    first, second = outcomes[0], outcomes[1]
+    assert first.lane != second.lane
+    assert len(first.stored) == len(second.stored) == 50
+    lanes = partial_items(resources.dynamodb, resources.aggregates_table)
+    shared = ("loadtime", "2025-01-01T12:00Z")
+    assert lanes[shared] == sorted([first.lane, second.lane])
+    assert {lane for found in lanes.values() for lane in found} == {first.lane, second.lane}
+    # AND merged they equal the truth
+    assert_matches_truth(resources, events)
+    # AND an invocation after both reuses a lane: sequential invocations do not add items
+    later = process_batch(kinesis_event(records_for(mixed_events(10, start=100), 100)), deps)
+    assert later.lane in (first.lane, second.lane)
+
+
 def test_events_spanning_minutes_fold_into_their_own_minutes(resources: Resources) -> None:
     events = mixed_events(40, minute="2025-01-01T12:00") + mixed_events(
         40, start=40, minute="2025-01-01T12:01"
@@ -201,7 +262,8 @@ def test_events_spanning_minutes_fold_into_their_own_minutes(resources: Resource
     assert len(outcome.stored) == 80
     assert_matches_truth(resources, events)
     items = actual_items(resources.dynamodb, resources.aggregates_table)
-    assert {i["minute"]["S"] for i in items} == {"2025-01-01T12:00Z", "2025-01-01T12:01Z"}
+    minutes = {whole_minute(i["minute"]["S"]) for i in items}
+    assert minutes == {"2025-01-01T12:00Z", "2025-01-01T12:01Z"}
 
 
 def test_load_time_extrema_cost_one_request_unless_one_side_moves(resources: Resources) -> None:
@@ -214,24 +276,36 @@ def test_load_time_extrema_cost_one_request_unless_one_side_moves(resources: Res
 
     deps = resources.dependencies()
     # GIVEN a first batch for the minute: one transaction + one update sets min and max
-    assert process_batch(views(0, [500, 900]), deps).dynamodb_requests == 2
+    first = process_batch(views(0, [500, 900]), deps)
+    assert first.dynamodb_requests == 2
     # WHEN a batch moves neither: this warm container knows it, no update request at all
     assert process_batch(views(10, [600, 700]), deps).dynamodb_requests == 1
-    # WHEN another container (nothing known) sees such a batch: one refused update request
-    assert process_batch(views(15, [650, 750]), resources.dependencies()).dynamodb_requests == 2
+    # WHEN the same lane's item is written by a container that knows nothing of it (as after
+    # its bounds were evicted) and the batch moves neither: one refused update request
+    assert process_batch(views(15, [650, 750]), forgetful(deps)).dynamodb_requests == 2
     # WHEN a batch moves only the maximum: this container knows the minimum cannot improve,
     # so it updates the maximum alone
     assert process_batch(views(20, [800, 1200]), deps).dynamodb_requests == 2
-    # WHEN another container sees a batch moving only the maximum: the failed combined update
-    # is narrowed to max
-    fresh = resources.dependencies()
-    assert process_batch(views(25, [800, 1300]), fresh).dynamodb_requests == 3
-    # THEN min and max are exact
+    # WHEN a container knowing nothing sees a batch moving only the maximum: the failed
+    # combined update is narrowed to max
+    assert process_batch(views(25, [800, 1300]), forgetful(deps)).dynamodb_requests == 3
+    # THEN min and max of the lane's partial item (the only one of the minute) are exact
     item = resources.dynamodb.get_item(
         TableName=resources.aggregates_table,
-        Key={"metricKey": {"S": "loadtime"}, "minute": {"S": "2025-01-01T12:00Z"}},
+        Key={
+            "metricKey": {"S": "loadtime"},
+            "minute": {"S": partial_minute("2025-01-01T12:00Z", first.lane)},
+        },
     )["Item"]
     assert (item["min"]["N"], item["max"]["N"], item["count"]["N"]) == ("500", "1300", "10")
+    assert partial_items(resources.dynamodb, resources.aggregates_table)[
+        ("loadtime", "2025-01-01T12:00Z")
+    ] == [first.lane]
+
+
+def forgetful(deps: Dependencies) -> Dependencies:
+    """The same process's lanes with nothing known of the stored extremes."""
+    return replace(deps, known_extrema=KnownExtrema())
 
 
 def test_a_skipped_extrema_update_never_hides_a_more_extreme_value(resources: Resources) -> None:
@@ -243,16 +317,18 @@ def test_a_skipped_extrema_update_never_hides_a_more_extreme_value(resources: Re
         return kinesis_event(records_for(events, start))
 
     # GIVEN container A has written and so knows the minute's extremes 500..900
-    container_a, container_b = resources.dependencies(), resources.dependencies()
+    container_a = resources.dependencies()
     process_batch(views(0, [500, 900]), container_a)
-    # AND container B then widens them to 100..2000
-    process_batch(views(10, [100, 2000]), container_b)
+    # AND a writer of the same lane's item that A does not hear of widens them to 100..2000
+    process_batch(views(10, [100, 2000]), forgetful(container_a))
+    # AND another container writes its own lane's item
+    process_batch(views(40, [300, 3000]), resources.dependencies())
     # WHEN A sees a batch inside what it knows (skipped) and one outside it (written)
     assert process_batch(views(20, [600, 700]), container_a).dynamodb_requests == 1
     process_batch(views(30, [50, 950]), container_a)
-    # THEN the stored extremes are the true ones over every batch
-    item = resources.dynamodb.get_item(
-        TableName=resources.aggregates_table,
-        Key={"metricKey": {"S": "loadtime"}, "minute": {"S": "2025-01-01T13:00Z"}},
-    )["Item"]
-    assert (item["min"]["N"], item["max"]["N"], item["count"]["N"]) == ("50", "2000", "8")
+    # THEN the merged extremes are the true ones over every batch, in two partial items
+    merged = actual_aggregates(resources.dynamodb, resources.aggregates_table)
+    item = merged[("loadtime", "2025-01-01T13:00Z")]
+    assert (item["min"], item["max"], item["count"]) == (50, 3000, 10)
+    lanes = partial_items(resources.dynamodb, resources.aggregates_table)
+    assert len(lanes[("loadtime", "2025-01-01T13:00Z")]) == 2

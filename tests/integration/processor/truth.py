@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from devtools import aggregates as agg
+
 # The documented histogram bounds (processor/README.md), restated here on purpose.
 BOUNDS = (
     50, 100, 150, 200, 250, 300, 400, 500, 600, 700, 800, 900, 1000, 1250, 1500, 1750, 2000,
@@ -77,12 +79,19 @@ def expected(events: list[dict[str, Any]]) -> Truth:
 
 
 def actual_aggregates(client: Any, table: str) -> dict[tuple[str, str], dict[str, Decimal]]:
-    found: dict[tuple[str, str], dict[str, Decimal]] = {}
-    for page in client.get_paginator("scan").paginate(TableName=table):
-        for item in page["Items"]:
-            key = (item["metricKey"]["S"], item["minute"]["S"])
-            found[key] = {name: Decimal(value["N"]) for name, value in item.items() if "N" in value}
-    return found
+    """Every (metricKey, minute) as readers see it: the lanes' partial items merged by the one
+    merge every reader uses (devtools/aggregates.py)."""
+    rows = (agg.decode_item(item) for item in actual_items(client, table))
+    return {key: agg.attributes(row) for key, row in agg.merge_partials(rows).items()}
+
+
+def partial_items(client: Any, table: str) -> dict[tuple[str, str], list[str]]:
+    """The lane ids of the partial items of each (metricKey, minute), as stored."""
+    lanes: dict[tuple[str, str], list[str]] = {}
+    for item in actual_items(client, table):
+        minute, _, lane = item["minute"]["S"].partition("/")
+        lanes.setdefault((item["metricKey"]["S"], minute), []).append(lane)
+    return {key: sorted(found) for key, found in lanes.items()}
 
 
 def actual_items(client: Any, table: str) -> list[dict[str, Any]]:

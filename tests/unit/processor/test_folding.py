@@ -101,9 +101,11 @@ def test_the_parts_of_a_batch_add_up_to_the_whole() -> None:
 
 def test_transaction_has_conditional_puts_then_one_add_per_item() -> None:
     events = [prepared(e, i) for i, e in enumerate(mixed_events(10))]
-    actions = transaction_items(events, StoreTarget("results", "aggregates"))
+    actions = transaction_items(events, StoreTarget("results", "aggregates"), "0a1b2c3d4e5f")
     puts = [a["Put"] for a in actions[:10]]
     updates = [a["Update"] for a in actions[10:]]
+    # every update goes to the invocation lane's partial item of its minute
+    assert {u["Key"]["minute"]["S"] for u in updates} == {f"{MINUTE}/0a1b2c3d4e5f"}
     assert all(p["ConditionExpression"] == "attribute_not_exists(eventId)" for p in puts)
     assert [p["Item"]["eventId"]["S"] for p in puts] == [f"evt-{n:06d}" for n in range(10)]
     assert len(updates) == len(coalesce(events))
