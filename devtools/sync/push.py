@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from devtools.errors import DeployError
 
@@ -22,19 +23,27 @@ def push(lambda_client: LambdaClient, function_name: str, code: bytes) -> str:
     moment the next batch runs the new code.
     """
     updated = lambda_client.update_function_code(FunctionName=function_name, ZipFile=code)
+    wait_until_updated(lambda_client, function_name, updated)
+    return str(updated["CodeSha256"])
+
+
+def wait_until_updated(
+    lambda_client: LambdaClient,
+    function_name: str,
+    answer: Mapping[str, Any],
+    what: str = "code update",
+) -> None:
+    """Poll until the update that gave `answer` is no longer InProgress; raise if it Failed."""
     deadline = time.monotonic() + UPDATE_DEADLINE_SECONDS
-    config = updated
-    while config.get("LastUpdateStatus", "Successful") == "InProgress":
+    status, reason = answer.get("LastUpdateStatus"), answer.get("LastUpdateStatusReason")
+    while (status or "Successful") == "InProgress":
         if time.monotonic() > deadline:
             raise DeployError(
-                f"{function_name}: the code update is still InProgress after "
+                f"{function_name}: the {what} is still InProgress after "
                 f"{UPDATE_DEADLINE_SECONDS:.0f} s; check `devtools logs` and the emulator log"
             )
         time.sleep(POLL_SECONDS)
         config = lambda_client.get_function_configuration(FunctionName=function_name)
-    if config.get("LastUpdateStatus") == "Failed":
-        raise DeployError(
-            f"{function_name}: the code update failed: "
-            f"{config.get('LastUpdateStatusReason', 'no reason given')}"
-        )
-    return str(updated["CodeSha256"])
+        status, reason = config.get("LastUpdateStatus"), config.get("LastUpdateStatusReason")
+    if status == "Failed":
+        raise DeployError(f"{function_name}: the {what} failed: {reason or 'no reason given'}")

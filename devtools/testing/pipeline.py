@@ -28,6 +28,8 @@ from devtools.replay import quarantine as replay_quarantine
 from devtools.replay.results import stored_item
 from devtools.replay.run import Clients, ReplayTarget, replay
 from devtools.report.model import ReplayReport
+from devtools.sync.push import wait_until_updated
+from processor import aggregates as agg
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
 REGION = "us-east-1"
 DEFAULT_WAIT_SECONDS = 60.0
 _POLL_SECONDS = 0.1
+# Counts resets that retired the function's environments (see Pipeline.reset).
+RESET_VARIABLE = "DEVTOOLS_PIPELINE_RESETS"
 
 
 class PipelineTimeoutError(AssertionError):
@@ -221,9 +225,17 @@ class Pipeline:
         return replay(plan, target, clients, drain_timeout=drain_timeout)
 
     def reset(self) -> None:
-        """Empty both tables, the quarantine bucket and the on-failure queue or bucket."""
-        for table in (self._results_table, self.outputs.get("AggregatesTableName")):
-            self._empty_table(table)
+        """Empty both tables, the quarantine bucket and the on-failure queue or bucket.
+
+        A warm execution environment remembers the per-minute min/max it stored, to skip
+        updates that cannot move them (processor/known_extrema.py). Once those items are
+        deleted that memory is wrong, and a later batch of the same minute would skip the
+        min/max the empty table now lacks; so when any was deleted, the function is made to
+        start from fresh environments.
+        """
+        self._empty_table(self._results_table)
+        if self._empty_table(self.outputs.get("AggregatesTableName"), watched=(agg.MIN, agg.MAX)):
+            self._retire_environments()
         s3 = self._clients.s3
         bucket = self.outputs.quarantine_bucket
         self._delete_objects(bucket, [key.key for key in replay_quarantine.list_keys(s3, bucket)])
@@ -256,27 +268,46 @@ class Pipeline:
     def _results_table(self) -> str:
         return self.outputs.get("ResultsTableName")
 
-    def _empty_table(self, table: str) -> None:
+    def _empty_table(self, table: str, watched: tuple[str, ...] = ()) -> bool:
+        """Delete every item of `table`; True if any held one of the `watched` attributes."""
         dynamodb = self._clients.dynamodb
         keys = [
             k["AttributeName"]
             for k in dynamodb.describe_table(TableName=table)["Table"]["KeySchema"]
         ]
-        projection = ", ".join(f"#k{i}" for i in range(len(keys)))
-        names = {f"#k{i}": key for i, key in enumerate(keys)}
+        names = {f"#a{i}": name for i, name in enumerate([*keys, *watched])}
+        held_watched = False
         for page in dynamodb.get_paginator("scan").paginate(
-            TableName=table, ProjectionExpression=projection, ExpressionAttributeNames=names
+            TableName=table, ProjectionExpression=", ".join(names), ExpressionAttributeNames=names
         ):
             items = page.get("Items", [])
+            held_watched = held_watched or any(name in item for item in items for name in watched)
             for start in range(0, len(items), 25):
                 dynamodb.batch_write_item(
                     RequestItems={
                         table: [
-                            {"DeleteRequest": {"Key": item}} for item in items[start : start + 25]
+                            {"DeleteRequest": {"Key": {key: item[key] for key in keys}}}
+                            for item in items[start : start + 25]
                         ]
                     }
                 )
+        return held_watched
 
+    def _retire_environments(self) -> None:
+        """Change the function's configuration: AWS Lambda, and MiniStack likewise, serve the
+        invocations after a configuration update from new execution environments."""
+        lambda_ = self._clients.lambda_
+        name = self.outputs.function_name
+        variables = dict(
+            lambda_.get_function_configuration(FunctionName=name)
+            .get("Environment", {})
+            .get("Variables", {})
+        )
+        variables[RESET_VARIABLE] = str(int(variables.get(RESET_VARIABLE, "0")) + 1)
+        answer = lambda_.update_function_configuration(
+            FunctionName=name, Environment={"Variables": variables}
+        )
+        wait_until_updated(lambda_, name, answer, what="configuration update")
 
 def _json_object(data: bytes) -> dict[str, Any] | None:
     try:

@@ -46,6 +46,24 @@ def test_reset_is_fast(pipeline):
     assert pipeline.aggregates("click")["total"]["count"] == 0
 
 
+def test_min_and_max_start_again_after_reset(pipeline):
+    from datetime import datetime, timezone
+    from devtools.emulator_session import emulator_session
+
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    page = {"eventType": "page_view", "userId": "u-4", "pageUrl": "/a", "timestamp": stamp}
+    pipeline.put([{**page, "loadTime": 900}])
+    pipeline.wait(timeout=90)
+    pipeline.reset()
+    pipeline.put([{**page, "loadTime": 300}])  # the same minute, after the reset
+    pipeline.wait(timeout=90)
+    dynamodb = emulator_session("us-east-1").client("dynamodb", endpoint_url=pipeline.endpoint_url)
+    items = dynamodb.scan(TableName=pipeline.outputs.get("AggregatesTableName"))["Items"]
+    extremes = [(i.get("min", {}).get("N"), i.get("max", {}).get("N")) for i in items
+                if "min" in i or "max" in i]
+    assert [(float(low), float(high)) for low, high in extremes] == [(300.0, 300.0)], items
+
+
 def test_a_failing_user_assertion(pipeline):
     ids = pipeline.put([{"eventType": "click", "userId": "u-3", "elementId": "x"}])
     pipeline.wait(timeout=90)
@@ -72,14 +90,14 @@ def test_user_session_passes_fails_and_is_interrupted_with_nothing_left_running(
     # WHEN the user runs pytest (a separate process, like `pytest` in their checkout)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=400)
     output = result.stdout.str()
-    # THEN two tests pass, the user's assertion fails with its own message, the interrupt stops
-    # the session before the last test
+    # THEN three tests pass (min/max are right after a reset), the user's assertion fails with
+    # its own message, the interrupt stops the session before the last test
     assert result.ret == pytest.ExitCode.INTERRUPTED, output
     result.stdout.fnmatch_lines(["*KeyboardInterrupt*"])
     assert "expected-something-else" in output
     assert "test_never_reached" not in output.split("short test summary")[0].split("FAILURES")[0]
     outcomes = result.parseoutcomes()
-    assert outcomes.get("passed") == 2, output
+    assert outcomes.get("passed") == 3, output
     assert outcomes.get("failed") == 1, output
     # AND reset ran (its duration is measured by `make bench`, not asserted here)
     assert float(reset_file.read_text()) > 0
