@@ -309,6 +309,7 @@ class Pipeline:
         )
         wait_until_updated(lambda_, name, answer, what="configuration update")
 
+
 def _json_object(data: bytes) -> dict[str, Any] | None:
     try:
         parsed = json.loads(data)
