@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple, TypedDict
@@ -25,7 +24,7 @@ class RecordRef(NamedTuple):
     shard_id: str
     sequence_number: str
     partition_key: str
-    arrival: datetime
+    arrival: float  # approximateArrivalTimestamp: epoch seconds, as Kinesis gives it
     data_base64: str
 
 

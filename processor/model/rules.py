@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -17,9 +18,14 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _IDENTIFIER = r"^[A-Za-z0-9_.:-]+$"
 _IDENTIFIER_RE = re.compile(_IDENTIFIER)
+# format_timestamp()'s own shape (ASCII digits only: \d would also take other scripts' digits).
+_CANONICAL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 TIMESTAMP_MIN = datetime(2000, 1, 1, tzinfo=UTC)
 TIMESTAMP_MAX = datetime(2100, 1, 1, tzinfo=UTC)
 _JSON_NUMBER_START = frozenset(b"-0123456789")
+# What is left to check of a field msgspec decoded: (field name, decoded value) -> the value,
+# or None when absent; raises InvalidFieldError.
+AfterDecode = Callable[[str, Any], FieldValue | None]
 
 
 class InvalidFieldError(Exception):
@@ -60,20 +66,23 @@ class Text:
     def wire_type(self) -> Any:
         if self.choices:
             return Literal[self.choices]
-        # No msgspec pattern: its per-string regex costs more than the whole decode; the
-        # characters are checked by `quick` instead.
+        # No msgspec pattern: its per-string regex costs several times the whole decode; the
+        # characters are checked by `after_decode` instead.
         return Annotated[str, msgspec.Meta(min_length=1, max_length=self.max_length)]
 
-    def quick(self, name: str, value: str) -> str:
+    def after_decode(self) -> AfterDecode | None:
+        return None if self.choices else self.quick
+
+    def quick(self, name: str, value: str | None) -> FieldValue | None:
         """After msgspec checked type and length: the character rules, cheaply when ASCII."""
-        if self.choices:
-            return value
         # Printable ASCII has no control character; the only blank one is all spaces.
-        if value.isascii() and value.isprintable() and (value[0] != " " or value.strip()):
-            if self.identifier and not _IDENTIFIER_RE.match(value):
+        if value is None or (
+            value.isascii() and value.isprintable() and (value[0] != " " or value.strip())
+        ):
+            if self.identifier and value is not None and not _IDENTIFIER_RE.match(value):
                 raise _invalid(f"{name} may only contain letters, digits and _ . : -")
             return value
-        return str(self.check(name, value))
+        return self.check(name, value)
 
     def check(self, name: str, value: object) -> FieldValue:
         if not isinstance(value, str):
@@ -109,22 +118,35 @@ class Number:
     places: int = 6
 
     def wire_type(self) -> Any:
+        if self.integral_only:
+            # Whole numbers only: msgspec checks them completely (a 3.0 is left to the careful
+            # path, which accepts it as 3).
+            return Annotated[int, msgspec.Meta(ge=self.minimum, le=self.maximum)]
         return msgspec.Raw
+
+    def after_decode(self) -> AfterDecode | None:
+        return None if self.integral_only else self.from_raw
 
     def from_raw(self, name: str, raw: msgspec.Raw) -> FieldValue | None:
         """The value of a raw JSON field (None when absent or null), checked like `check`."""
         if not raw:
             return None
         text = bytes(raw)
-        try:
-            whole = int(text)  # the common case: a whole number (JSON has no "1_000")
-        except ValueError:
-            if text[0] not in _JSON_NUMBER_START:
-                return None if text == b"null" else self.check(name, msgspec.json.decode(text))
-            return self.check(name, Decimal(text.decode()))
-        if self.minimum <= whole <= self.maximum:
-            return whole
-        return self.check(name, whole)
+        if text.isdigit():  # the common case: a whole number that is not negative
+            whole = int(text)
+            return whole if self.minimum <= whole <= self.maximum else self.check(name, whole)
+        if text[0] not in _JSON_NUMBER_START:
+            return None if text == b"null" else self.check(name, msgspec.json.decode(text))
+        value = Decimal(text.decode())
+        _, digits, exponent = value.as_tuple()
+        if (
+            not self.integral_only
+            and -self.places <= exponent < 0  # type: ignore[operator]
+            and digits[-1]
+            and self.minimum <= value <= self.maximum
+        ):
+            return value  # few enough decimals, no trailing zero: as `check` would return it
+        return self.check(name, value)
 
     def check(self, name: str, value: object) -> FieldValue:
         if isinstance(value, bool) or not isinstance(value, int | Decimal):
@@ -159,6 +181,9 @@ class Boolean:
     def wire_type(self) -> Any:
         return bool
 
+    def after_decode(self) -> AfterDecode | None:
+        return None
+
     def check(self, name: str, value: object) -> FieldValue:
         if not isinstance(value, bool):
             raise _invalid(f"{name} must be true or false, got {type_name(value)}")
@@ -172,6 +197,9 @@ class Currency:
     def wire_type(self) -> Any:
         return Literal[tuple(sorted(ISO_4217_CODES))]
 
+    def after_decode(self) -> AfterDecode | None:
+        return None
+
     def check(self, name: str, value: object) -> FieldValue:
         if not isinstance(value, str):
             raise _invalid(f"{name} must be a string, got {type_name(value)}")
@@ -182,19 +210,6 @@ class Currency:
 
 
 Rule = Text | Number | Boolean | Currency
-
-
-def _looks_canonical(text: str) -> bool:
-    """format_timestamp()'s own shape, `2024-01-01T12:00:00.000Z` (string positions: cheaper
-    than a regex; fromisoformat then checks the digits and the date)."""
-    return (
-        len(text) == 24
-        and text[23] == "Z"
-        and text[19] == "."
-        and text[10] == "T"
-        and text.isascii()
-        and text[20:23].isdigit()
-    )
 
 
 def parse_timestamp(name: str, value: object) -> datetime:
@@ -218,28 +233,26 @@ def parse_timestamp(name: str, value: object) -> datetime:
     return parsed
 
 
-def format_timestamp(moment: datetime) -> str:
-    """ISO-8601 UTC with milliseconds: the results table's sort key format."""
+def format_timestamp(moment: datetime | float) -> str:
+    """ISO-8601 UTC with milliseconds (the results table's sort key format) of a datetime or
+    of epoch seconds."""
+    if not isinstance(moment, datetime):
+        moment = datetime.fromtimestamp(moment, UTC)
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def stored_timestamp(sent: object, arrival: datetime) -> str:
-    """The timestamp an event is stored under: as sent when canonical, else normalised."""
+def stored_timestamp(sent: object, arrival: float) -> str:
+    """The timestamp an event is stored under: as sent when canonical, else normalised;
+    `arrival` (epoch seconds) when it has none."""
     if sent is None:
         return format_timestamp(arrival)
-    if isinstance(sent, str) and _looks_canonical(sent):
-        # Already UTC with milliseconds: a real date (fromisoformat) within 2000..2099 is
-        # all that is left to check (the general path below says why when it is not).
+    if isinstance(sent, str) and _CANONICAL.fullmatch(sent) and "2000" <= sent[:4] <= "2099":
+        # Already UTC with milliseconds: a real date and time is all that is left to check
+        # (the general path below says why when it is not).
         try:
             datetime.fromisoformat(sent)
         except ValueError:
             pass
         else:
-            if "2000" <= sent[:4] <= "2099":
-                return sent
+            return sent
     return format_timestamp(parse_timestamp("timestamp", sent))
-
-
-def minute_of(timestamp: str) -> str:
-    """The minute bucket of a format_timestamp() string (a slice: cheaper than strftime)."""
-    return timestamp[:16] + "Z"

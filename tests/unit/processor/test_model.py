@@ -17,7 +17,7 @@ from processor.types import Rejection
 from tests.unit.processor.factories import FACTORIES, purchase
 from tests.unit.processor.test_properties import field_names, json_values
 
-ARRIVAL = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+ARRIVAL = datetime(2025, 1, 1, 12, 0, tzinfo=UTC).timestamp()
 _JSON = json.JSONDecoder(parse_float=Decimal)
 
 

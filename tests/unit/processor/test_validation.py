@@ -12,7 +12,7 @@ from processor.model import validate_document as validate_event_data
 from processor.types import Reason, Rejection, ValidEvent
 from tests.unit.processor.factories import FACTORIES, click, error, page_view, purchase, signup
 
-ARRIVAL = datetime(2025, 1, 1, 12, 30, 15, 250000, tzinfo=UTC)
+ARRIVAL = datetime(2025, 1, 1, 12, 30, 15, 250000, tzinfo=UTC).timestamp()
 
 
 def validate(data: dict[str, Any]) -> ValidEvent | Rejection:
