@@ -43,8 +43,15 @@ def _wire_field(declared: Field) -> tuple[str, Any, Any] | tuple[str, Any]:
 def _struct(declared: EventType) -> type[msgspec.Struct]:
     fields = [_wire_field(f) for f in (*COMMON_FIELDS, *declared.own_fields)]
     fields.append(("timestamp", str | None, None))
+    # gc=False: a wire struct holds only strings, numbers and raw bytes (no cycles), so the
+    # garbage collector need not track one per record.
     return msgspec.defstruct(
-        f"Wire_{declared.name}", fields, tag_field="eventType", tag=declared.name, kw_only=True
+        f"Wire_{declared.name}",
+        fields,
+        tag_field="eventType",
+        tag=declared.name,
+        kw_only=True,
+        gc=False,
     )
 
 
