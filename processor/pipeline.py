@@ -15,7 +15,6 @@ from processor.index_keys import TYPE_SHARD_ATTRIBUTE, type_shard_key
 from processor.model.registry import EVENTS_FAMILY
 from processor.model.spec import Family
 from processor.types import (
-    AttributeValue,
     FieldValue,
     Item,
     MalformedEventError,
@@ -105,20 +104,6 @@ def decode_base64(data_base64: str) -> bytes | Rejection:
         return Rejection(Reason.NOT_BASE64, f"data is not valid base64: {exc}")
 
 
-def attribute(value: FieldValue) -> AttributeValue:
-    """One field value as a DynamoDB attribute value."""
-    kind = value.__class__
-    if kind is str:
-        return {"S": value}
-    if kind is int:
-        return {"N": str(value)}
-    if kind is bool:
-        return {"BOOL": value}
-    if isinstance(value, Decimal):
-        return {"N": format(value, "f")}
-    raise TypeError(f"not a validated field value: {value!r}")
-
-
 def result_item(
     event: ValidEvent, derived: Mapping[str, FieldValue], *, ref: RecordRef, ttl_days: int
 ) -> Item:
@@ -148,8 +133,12 @@ def result_item(
                 item[name] = {"S": value}
             elif kind is int:
                 item[name] = {"N": str(value)}
+            elif kind is bool:
+                item[name] = {"BOOL": value}
+            elif kind is Decimal:
+                item[name] = {"N": format(value, "f")}  # plain notation, never an exponent
             else:
-                item[name] = attribute(value)
+                raise TypeError(f"{name}: not a validated field value: {value!r}")
     return item
 
 
@@ -191,7 +180,9 @@ def prepare_record(ref: RecordRef, *, ttl_days: int) -> Outcome:
         return Poison(ref, event)
     declared = model.get(event.event_type)
     if declared is None:  # unregistered since validation: not storable now
-        return Poison(ref, Rejection(Reason.UNKNOWN_TYPE, f"unknown eventType {event.event_type!r}"))
+        return Poison(
+            ref, Rejection(Reason.UNKNOWN_TYPE, f"unknown eventType {event.event_type!r}")
+        )
     if not event.event_id:
         # The UUIDv5 costs more than the rest of validation: derive it only when needed.
         event = event._replace(event_id=derived_event_id(ref.shard_id, ref.sequence_number))

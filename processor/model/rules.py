@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -11,21 +10,36 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from processor.currencies import ISO_4217_CODES
 from processor.types import FieldValue, Reason, Rejection
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _IDENTIFIER = r"^[A-Za-z0-9_.:-]+$"
 _IDENTIFIER_RE = re.compile(_IDENTIFIER)
+# ISO 4217 alphabetic codes in use (XTS and XXX, the testing and no-currency codes, excluded).
+ISO_4217_CODES: frozenset[str] = frozenset(
+    {
+        "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+        "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD",
+        "CAD", "CDF", "CHE", "CHF", "CHW", "CLF", "CLP", "CNY", "COP", "COU", "CRC", "CUC", "CUP",
+        "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP",
+        "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS",
+        "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW",
+        "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD",
+        "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD", "NGN",
+        "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR",
+        "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SLL",
+        "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY",
+        "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "USN", "UYI", "UYU", "UYW", "UZS", "VED", "VES",
+        "VND", "VUV", "WST", "XAF", "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XCD", "XCG", "XDR",
+        "XOF", "XPD", "XPF", "XPT", "XSU", "XUA", "YER", "ZAR", "ZMW", "ZWG", "ZWL",
+    }
+)  # fmt: skip
 # format_timestamp()'s own shape (ASCII digits only: \d would also take other scripts' digits).
 _CANONICAL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 TIMESTAMP_MIN = datetime(2000, 1, 1, tzinfo=UTC)
 TIMESTAMP_MAX = datetime(2100, 1, 1, tzinfo=UTC)
 _JSON_NUMBER_START = frozenset(b"-0123456789")
-# What is left to check of a field msgspec decoded: (field name, decoded value) -> the value,
-# or None when absent; raises InvalidFieldError.
-AfterDecode = Callable[[str, Any], FieldValue | None]
 
 
 class InvalidFieldError(Exception):
@@ -67,11 +81,8 @@ class Text:
         if self.choices:
             return Literal[self.choices]
         # No msgspec pattern: its per-string regex costs several times the whole decode; the
-        # characters are checked by `after_decode` instead.
+        # characters are checked by `quick` instead.
         return Annotated[str, msgspec.Meta(min_length=1, max_length=self.max_length)]
-
-    def after_decode(self) -> AfterDecode | None:
-        return None if self.choices else self.quick
 
     def quick(self, name: str, value: str | None) -> FieldValue | None:
         """After msgspec checked type and length: the character rules, cheaply when ASCII."""
@@ -123,9 +134,6 @@ class Number:
             # path, which accepts it as 3).
             return Annotated[int, msgspec.Meta(ge=self.minimum, le=self.maximum)]
         return msgspec.Raw
-
-    def after_decode(self) -> AfterDecode | None:
-        return None if self.integral_only else self.from_raw
 
     def from_raw(self, name: str, raw: msgspec.Raw) -> FieldValue | None:
         """The value of a raw JSON field (None when absent or null), checked like `check`."""
@@ -181,9 +189,6 @@ class Boolean:
     def wire_type(self) -> Any:
         return bool
 
-    def after_decode(self) -> AfterDecode | None:
-        return None
-
     def check(self, name: str, value: object) -> FieldValue:
         if not isinstance(value, bool):
             raise _invalid(f"{name} must be true or false, got {type_name(value)}")
@@ -196,9 +201,6 @@ class Currency:
 
     def wire_type(self) -> Any:
         return Literal[tuple(sorted(ISO_4217_CODES))]
-
-    def after_decode(self) -> AfterDecode | None:
-        return None
 
     def check(self, name: str, value: object) -> FieldValue:
         if not isinstance(value, str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -12,20 +13,13 @@ import msgspec
 
 from processor.model import registry
 from processor.model.common import COMMON_FIELDS, UNKNOWN_DEVICE, USER_ID
-from processor.model.rules import (
-    AfterDecode,
-    InvalidFieldError,
-    Text,
-    stored_timestamp,
-    type_name,
-)
+from processor.model.rules import InvalidFieldError, Number, Text, stored_timestamp, type_name
 from processor.model.spec import EventType, Field
 from processor.types import FieldValue, Reason, Rejection, ValidEvent
 
 # Keeps items far below DynamoDB's 400 KB and a full transaction below 4 MB.
 MAX_EVENT_BYTES = 32 * 1024
 
-DefaultId = str | Callable[[], str]
 # userId, eventId and sessionId share one rule.
 _ID_TEXT = cast(Text, USER_ID.rule)
 
@@ -55,49 +49,47 @@ def _struct(declared: EventType) -> type[msgspec.Struct]:
     )
 
 
-# Per type: its name, and (field name, what is left to check after msgspec, required) of each
-# own field, in declaration order.
-_Plan = tuple[str, tuple[tuple[str, AfterDecode | None, bool], ...]]
+# Per type: its name, and (field name, what msgspec leaves to check, required) of each own
+# field in declaration order. Left to check: the characters of free text, and decimals (raw).
+_Check = Callable[[str, Any], FieldValue | None] | None
+_Plan = tuple[str, tuple[tuple[str, _Check, bool], ...]]
 
 
 def _plan(declared: EventType) -> _Plan:
-    return declared.name, tuple(
-        (f.name, f.rule.after_decode(), f.required) for f in declared.own_fields
-    )
+    checks: list[tuple[str, _Check, bool]] = []
+    for field in declared.own_fields:
+        rule = field.rule
+        if isinstance(rule, Text) and not rule.choices:
+            checks.append((field.name, rule.quick, field.required))
+        elif isinstance(rule, Number) and not rule.integral_only:
+            checks.append((field.name, rule.from_raw, field.required))
+        else:
+            checks.append((field.name, None, field.required))
+    return declared.name, tuple(checks)
 
 
-class _Decoder:
-    """The tagged union of every registered type, rebuilt when the registry changes."""
-
-    def __init__(self) -> None:
-        self._built: tuple[msgspec.json.Decoder[Any], dict[type, _Plan]] | None = None
-        registry.on_change(self.reset)
-
-    def reset(self) -> None:
-        self._built = None
-
-    def get(self) -> tuple[msgspec.json.Decoder[Any], dict[type, _Plan]]:
-        if self._built is None:
-            by_struct = {_struct(t): _plan(t) for t in registry.all_types()}
-            union = Union[tuple(by_struct)] if by_struct else Any  # noqa: UP007
-            self._built = (msgspec.json.Decoder(union), by_struct)
-        return self._built
+@functools.cache
+def _decoder() -> tuple[msgspec.json.Decoder[Any], dict[type, _Plan]]:
+    """The tagged union of every registered type, and each struct's plan."""
+    by_struct = {_struct(t): _plan(t) for t in registry.all_types()}
+    union = Union[tuple(by_struct)] if by_struct else Any  # noqa: UP007
+    return msgspec.json.Decoder(union), by_struct
 
 
-_DECODER = _Decoder()
+registry.on_change(_decoder.cache_clear)
 
 
 def wire_decoder() -> msgspec.json.Decoder[Any]:
     """The msgspec decoder of the registered types' tagged union (benchmarks compare it)."""
-    return _DECODER.get()[0]
+    return _decoder()[0]
 
 
 def validate_record(
-    data: bytes, *, default_event_id: DefaultId = "", arrival: float | None = None
+    data: bytes, *, default_event_id: str = "", arrival: float | None = None
 ) -> ValidEvent | Rejection:
     """Validate one record's bytes: the normalised event, or precisely why it never can be.
 
-    `default_event_id` (or a function giving it) is used when the event has no eventId;
+    `default_event_id` is used when the event has no eventId;
     `arrival` (epoch seconds, default: now) when it has no timestamp.
     """
     if len(data) > MAX_EVENT_BYTES:
@@ -105,7 +97,7 @@ def validate_record(
             Reason.OVERSIZE, f"payload is {len(data)} bytes, the limit is {MAX_EVENT_BYTES}"
         )
     moment = arrival if arrival is not None else time.time()
-    decoder, plans = _DECODER.get()
+    decoder, plans = _decoder()
     try:
         wire = decoder.decode(data)
         return _event(wire, plans[wire.__class__], default_event_id, moment)
@@ -115,7 +107,7 @@ def validate_record(
         return _diagnose(data, default_event_id, moment)
 
 
-def _event(wire: Any, plan: _Plan, default_id: DefaultId, arrival: float) -> ValidEvent:
+def _event(wire: Any, plan: _Plan, default_id: str, arrival: float) -> ValidEvent:
     """The event msgspec decoded, once the rules it does not check hold (else raises)."""
     name, own = plan
     user_id = _ID_TEXT.quick("userId", wire.userId)
@@ -135,10 +127,8 @@ def _event(wire: Any, plan: _Plan, default_id: DefaultId, arrival: float) -> Val
             fields[field_name] = value
         elif required:  # a raw number may be null
             raise InvalidFieldError(Reason.MISSING_FIELD, f"required field {field_name} is missing")
-    if event_id is None:
-        event_id = default_id if isinstance(default_id, str) else default_id()
     return ValidEvent(
-        event_id,
+        default_id if event_id is None else event_id,
         name,
         user_id,  # type: ignore[arg-type]
         timestamp,
@@ -157,7 +147,7 @@ def _reject_constant(name: str) -> Any:
 _JSON = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
 
 
-def _diagnose(data: bytes, default_id: DefaultId, arrival: float) -> ValidEvent | Rejection:
+def _diagnose(data: bytes, default_id: str, arrival: float) -> ValidEvent | Rejection:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -174,7 +164,7 @@ def _diagnose(data: bytes, default_id: DefaultId, arrival: float) -> ValidEvent 
 
 
 def validate_document(
-    data: Mapping[str, Any], *, default_event_id: DefaultId = "", arrival: float
+    data: Mapping[str, Any], *, default_event_id: str = "", arrival: float
 ) -> ValidEvent | Rejection:
     """Validate an already decoded event (numbers as int/Decimal) rule by rule, in field order.
 
@@ -195,7 +185,7 @@ def _value(data: Mapping[str, Any], field: Field) -> Any:
     return field.rule.check(field.name, value)
 
 
-def _checked(data: Mapping[str, Any], default_id: DefaultId, arrival: float) -> ValidEvent:
+def _checked(data: Mapping[str, Any], default_id: str, arrival: float) -> ValidEvent:
     event_type = data.get("eventType")
     if event_type is None:
         raise InvalidFieldError(Reason.MISSING_FIELD, "required field eventType is missing")
@@ -216,11 +206,8 @@ def _checked(data: Mapping[str, Any], default_id: DefaultId, arrival: float) -> 
         value = _value(data, field)
         if value is not None:
             fields[field.name] = value
-    event_id = common["eventId"]
-    if event_id is None:
-        event_id = default_id if isinstance(default_id, str) else default_id()
     return ValidEvent(
-        event_id=str(event_id),
+        event_id=default_id if common["eventId"] is None else str(common["eventId"]),
         event_type=event_type,
         user_id=str(common["userId"]),
         timestamp=timestamp,
