@@ -50,19 +50,13 @@ class InvalidFieldError(Exception):
         self.rejection = Rejection(reason, detail)
 
 
+_JSON_TYPES = {type(None): "null", bool: "boolean", int: "number", Decimal: "number",
+               float: "number", str: "string", list: "array", dict: "object"}  # fmt: skip
+
+
 def type_name(value: object) -> str:
     """The JSON name of a decoded value's type, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | Decimal | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object" if isinstance(value, dict) else type(value).__name__
+    return _JSON_TYPES.get(type(value), type(value).__name__)
 
 
 def _invalid(detail: str) -> InvalidFieldError:
