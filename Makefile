@@ -23,7 +23,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 18,20
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install synth diff bootstrap aws-deploy destroy lint format typecheck test \
+.PHONY: help install synth diff bootstrap aws-deploy destroy lint format schema typecheck test \
         test-fast runtime-sdk watch bench local-up local-deploy local-status local-down local-destroy demo clean
 
 help: ## List the targets
@@ -81,6 +81,10 @@ lint: install ## ruff lint + format check, mypy --strict
 format: install ## Format and auto-fix with ruff
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+schema: install ## Regenerate devtools/scenarios/schema.json from the scenario format (model.py)
+	$(PY) -m devtools.scenarios.schema > devtools/scenarios/schema.json.new
+	mv devtools/scenarios/schema.json.new devtools/scenarios/schema.json
 
 typecheck: install ## mypy --strict on stack/, processor/, devtools/, bench/
 	$(VENV)/bin/mypy

@@ -127,7 +127,24 @@ INT_OPTIONS: tuple[IntOption, ...] = (
 ENVIRONMENT_KEY = "environment"
 ENVIRONMENT_DEFAULT = "dev"
 ALARM_EMAIL_KEY = "alarmEmail"
-OPTION_KEYS: tuple[str, ...] = (*(o.key for o in INT_OPTIONS), ENVIRONMENT_KEY, ALARM_EMAIL_KEY)
+ON_FAILURE_DESTINATION_KEY = "onFailureDestination"
+# Where the event source mapping sends the records of discarded batches: an SQS queue (metadata
+# only) or an S3 bucket (metadata plus the batch's invocation event; Lambda Developer Guide,
+# "Retaining records of discarded batches for a Kinesis Data Streams event source").
+ON_FAILURE_DESTINATIONS = ("sqs", "s3")
+ON_FAILURE_DESTINATION_DEFAULT = "sqs"
+# "off" synthesizes the results table without its byEventType index: the first of the two
+# deploys that re-key the index of a stack deployed before the index was write-sharded
+# (CloudFormation cannot change a GSI's key schema, nor delete and add one in one update).
+EVENT_TYPE_INDEX_KEY = "eventTypeIndex"
+EVENT_TYPE_INDEX_VALUES = ("on", "off")
+OPTION_KEYS: tuple[str, ...] = (
+    *(o.key for o in INT_OPTIONS),
+    ENVIRONMENT_KEY,
+    ALARM_EMAIL_KEY,
+    ON_FAILURE_DESTINATION_KEY,
+    EVENT_TYPE_INDEX_KEY,
+)
 # A plausible single address (SNS checks deliverability by mailing a confirmation link).
 _EMAIL_PATTERN = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 # Environments whose data stores survive `cdk destroy`.
@@ -153,6 +170,8 @@ class PipelineConfig:
     log_retention_days: int = 30
     quarantine_expiry_days: int = 90
     alarm_email: str | None = None
+    on_failure_destination: str = ON_FAILURE_DESTINATION_DEFAULT
+    event_type_index: bool = True
 
     @property
     def is_production(self) -> bool:
@@ -196,6 +215,27 @@ def _parse_alarm_email(raw: object) -> str | None:
             "subscribe to the alarm topic (default: none)"
         )
     return raw.strip()
+
+
+def _parse_on_failure_destination(raw: object) -> str:
+    value = raw.strip().lower() if isinstance(raw, str) else None
+    if value not in ON_FAILURE_DESTINATIONS:
+        raise ConfigError(
+            f"invalid context {ON_FAILURE_DESTINATION_KEY}={raw!r}: expected one of "
+            f"{', '.join(ON_FAILURE_DESTINATIONS)} (where discarded batches go, default "
+            f"{ON_FAILURE_DESTINATION_DEFAULT!r})"
+        )
+    return value
+
+
+def _parse_event_type_index(raw: object) -> bool:
+    value = raw.strip().lower() if isinstance(raw, str) else None
+    if value not in EVENT_TYPE_INDEX_VALUES:
+        raise ConfigError(
+            f"invalid context {EVENT_TYPE_INDEX_KEY}={raw!r}: expected on or off (off only for "
+            "the first of the two deploys that re-key an existing byEventType index; default on)"
+        )
+    return value == "on"
 
 
 def _check_log_retention(days: int) -> None:
@@ -253,6 +293,14 @@ def load_config(get: Callable[[str], Any], *, keys: object = None) -> PipelineCo
     values["environment"] = ENVIRONMENT_DEFAULT if raw_env is None else _parse_environment(raw_env)
     raw_email = get(ALARM_EMAIL_KEY)
     values["alarm_email"] = None if raw_email is None else _parse_alarm_email(raw_email)
+    raw_destination = get(ON_FAILURE_DESTINATION_KEY)
+    values["on_failure_destination"] = (
+        ON_FAILURE_DESTINATION_DEFAULT
+        if raw_destination is None
+        else _parse_on_failure_destination(raw_destination)
+    )
+    raw_index = get(EVENT_TYPE_INDEX_KEY)
+    values["event_type_index"] = True if raw_index is None else _parse_event_type_index(raw_index)
     config = PipelineConfig(**values)
     _check_consistency(config)
     return config

@@ -12,11 +12,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from stack.failure_destination import FAILURE_METRICS_FILTER_ID
 from stack.processing import METRICS_NAMESPACE
 from stack.storage import EVENT_TYPE_INDEX
 
@@ -38,8 +40,9 @@ class MonitoredResources:
     function: lambda_.Function
     results_table: dynamodb.Table
     aggregates_table: dynamodb.Table
-    failure_queue: sqs.Queue
+    failure_queue: sqs.Queue | None
     timeout_minutes: int
+    failure_bucket: s3.Bucket | None = None
 
 
 class PipelineMonitoring(Construct):
@@ -163,15 +166,30 @@ class PipelineMonitoring(Construct):
                 threshold=ITERATOR_AGE_ALARM_MS,
                 description="The processor lags more than 5 minutes behind the stream",
             ),
-            self._alarm(
+            self._failure_alarm(r),
+        ]
+
+    def _failure_alarm(self, r: MonitoredResources) -> cloudwatch.Alarm:
+        if r.failure_queue is not None:
+            return self._alarm(
                 "FailureQueueNotEmpty",
                 r.failure_queue.metric_approximate_number_of_messages_visible(
                     period=ONE_MINUTE, statistic="Maximum"
                 ),
                 threshold=1,
                 description="Batches exhausted their retries: see the on-failure queue",
-            ),
-        ]
+            )
+        assert r.failure_bucket is not None
+        # A bucket has no "depth" metric (NumberOfObjects is daily): each discarded batch is one
+        # PutObject, so an alarm on the bucket's request metric fires in the minute it happens.
+        # Request metrics are best-effort (S3 User Guide, "Metrics and dimensions"): the README
+        # says so; the objects themselves are what `devtools status` counts.
+        return self._alarm(
+            "FailureObjectsWritten",
+            _failure_puts(r.failure_bucket),
+            threshold=1,
+            description="Batches exhausted their retries: see the on-failure bucket",
+        )
 
     def _alarm(
         self,
@@ -231,6 +249,11 @@ class PipelineMonitoring(Construct):
             _graph(
                 "On-failure queue depth",
                 [r.failure_queue.metric_approximate_number_of_messages_visible()],
+            )
+            if r.failure_queue is not None
+            else _graph(
+                "Discarded batches written to S3",
+                [_failure_puts(r.failure_bucket)] if r.failure_bucket is not None else [],
             ),
         )
         # The processor's custom (EMF) metrics; dimension values are data, so search for them.
@@ -272,6 +295,18 @@ def _index_throttles(table: dynamodb.Table, index: str) -> cloudwatch.Metric:
         period=ONE_MINUTE,
         statistic="Sum",
         dimensions_map={"TableName": table.table_name, "GlobalSecondaryIndexName": index},
+    )
+
+
+def _failure_puts(bucket: s3.Bucket) -> cloudwatch.Metric:
+    # S3 request metrics: published per bucket and metrics-configuration filter, only for
+    # buckets that have one (S3 User Guide, "Monitoring metrics with Amazon CloudWatch").
+    return cloudwatch.Metric(
+        namespace="AWS/S3",
+        metric_name="PutRequests",
+        dimensions_map={"BucketName": bucket.bucket_name, "FilterId": FAILURE_METRICS_FILTER_ID},
+        period=ONE_MINUTE,
+        statistic="Sum",
     )
 
 

@@ -31,14 +31,21 @@ def add_outputs(stack: RealTimeAnalyticsPipeline) -> None:
         "ResultsTableName": (stack.tables.results.table_name, "One item per stored event"),
         "AggregatesTableName": (stack.tables.aggregates.table_name, "Per-minute aggregates"),
         "QuarantineBucketName": (stack.quarantine.bucket.bucket_name, "Poison records"),
-        "FailureQueueUrl": (processor.failure_queue.queue_url, "On-failure destination URL"),
-        "FailureQueueArn": (processor.failure_queue.queue_arn, "On-failure destination ARN"),
         "AlarmTopicArn": (stack.monitoring.topic.topic_arn, "SNS topic of every alarm"),
         "DashboardName": (stack.monitoring.dashboard.dashboard_name, "CloudWatch dashboard"),
         "ProcessorFunctionName": (processor.function.function_name, "Processor function"),
         "ProcessorLogGroupName": (processor.log_group.log_group_name, "Processor log group"),
         "EventSourceMappingId": (processor.event_source_mapping.attr_id, "Kinesis mapping id"),
     }
+    # One pair, by the destination chosen (onFailureDestination): devtools reads whichever exists.
+    queue = processor.failure_queue
+    if queue is not None:
+        values["FailureQueueUrl"] = (queue.queue_url, "On-failure destination URL")
+        values["FailureQueueArn"] = (queue.queue_arn, "On-failure destination ARN")
+    if processor.failure_bucket is not None:
+        bucket = processor.failure_bucket
+        values["FailureBucketName"] = (bucket.bucket_name, "On-failure bucket")
+        values["FailureBucketArn"] = (bucket.bucket_arn, "On-failure bucket ARN")
     for output_id, (value, description) in values.items():
         CfnOutput(stack, output_id, value=value, description=description)
     # The CLI v2 needs --cli-binary-format to send --data as raw text rather than base64.

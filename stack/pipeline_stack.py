@@ -19,7 +19,7 @@ PROJECT_TAG = "realtime-analytics-pipeline"
 
 
 class RealTimeAnalyticsPipeline(Stack):
-    """Kinesis -> Lambda -> DynamoDB with quarantine, on-failure queue, alarms and dashboard."""
+    """Kinesis -> Lambda -> DynamoDB with quarantine, on-failure destination, alarms, dashboard."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, config: PipelineConfig, **kwargs: Any
@@ -40,7 +40,9 @@ class RealTimeAnalyticsPipeline(Stack):
             retention_hours=config.kinesis_retention_hours,
             removal_policy=removal,
         )
-        self.tables = AnalyticsTables(self, "Storage", removal_policy=removal)
+        self.tables = AnalyticsTables(
+            self, "Storage", removal_policy=removal, event_type_index=config.event_type_index
+        )
         self.quarantine = QuarantineBucket(
             self, "Quarantine", expiry_days=config.quarantine_expiry_days
         )
@@ -66,6 +68,7 @@ class RealTimeAnalyticsPipeline(Stack):
                 results_table=self.tables.results,
                 aggregates_table=self.tables.aggregates,
                 failure_queue=self.processor.failure_queue,
+                failure_bucket=self.processor.failure_bucket,
                 timeout_minutes=config.lambda_timeout_minutes,
             ),
             removal_policy=removal,

@@ -1,4 +1,4 @@
-"""The processor function: role, log group, on-failure queue, Kinesis event source mapping."""
+"""The processor function: role, log group, on-failure destination, Kinesis event source mapping."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from stack.bundling import (
@@ -33,6 +32,7 @@ from stack.bundling import (
     runtime_python,
 )
 from stack.config import PipelineConfig
+from stack.failure_destination import FailureDestination
 from stack.quarantine import QUARANTINE_PREFIX
 
 HANDLER = "processor.handler.lambda_handler"
@@ -53,7 +53,6 @@ STREAM_READ_ACTIONS = (
     "kinesis:GetShardIterator",
     "kinesis:ListShards",
 )
-FAILURE_QUEUE_RETENTION = Duration.days(14)
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,7 @@ def processor_code(scope: Construct) -> lambda_.Code:
 
 
 class StreamProcessor(Construct):
-    """Lambda consuming the stream with partial batch responses and an SQS on-failure queue."""
+    """Lambda consuming the stream with partial batch responses and an on-failure destination."""
 
     def __init__(
         self,
@@ -115,7 +114,9 @@ class StreamProcessor(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.failure_queue = self._failure_queue()
+        self.failure = FailureDestination(self, kind=config.on_failure_destination)
+        self.failure_queue = self.failure.queue
+        self.failure_bucket = self.failure.bucket
         self.log_group = logs.LogGroup(self, "LogGroup", removal_policy=removal_policy)
         # The L2 takes a RetentionDays enum whose members do not carry their number of days;
         # the template takes the days (already checked to be a CloudWatch Logs period).
@@ -127,31 +128,11 @@ class StreamProcessor(Construct):
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Kinesis analytics processor: reads its stream, writes its tables, "
-            "quarantine bucket, on-failure queue, logs and traces",
+            "quarantine bucket, on-failure destination, logs and traces",
         )
         self.function = self._function(config, targets, code)
         self._grant(targets)
         self.event_source_mapping = self._event_source_mapping(config, targets.stream)
-
-    def _failure_queue(self) -> sqs.Queue:
-        queue = sqs.Queue(
-            self,
-            "FailureQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=FAILURE_QUEUE_RETENTION,
-        )
-        Validations.of(queue).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-SQS3",
-                reason=(
-                    "This queue is itself the dead-letter destination: the event source mapping "
-                    "sends the metadata of batches that exhausted their retries here; an alarm "
-                    "watches its depth."
-                ),
-            )
-        )
-        return queue
 
     def _function(
         self, config: PipelineConfig, targets: ProcessorTargets, code: lambda_.Code
@@ -222,11 +203,7 @@ class StreamProcessor(Construct):
                 actions=["s3:PutObject"],
                 resources=[targets.quarantine_bucket.arn_for_objects(f"{QUARANTINE_PREFIX}*")],
             ),
-            iam.PolicyStatement(
-                sid="SendFailedBatches",
-                actions=["sqs:SendMessage"],
-                resources=[self.failure_queue.queue_arn],
-            ),
+            *self.failure.statements(),
             iam.PolicyStatement(
                 sid="WriteOwnLogs",
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -256,6 +233,7 @@ class StreamProcessor(Construct):
                 ),
             ),
         )
+        self.failure.acknowledge_object_wildcard(self.role)
 
     @staticmethod
     def _logical(bucket: s3.IBucket) -> str:
@@ -266,7 +244,7 @@ class StreamProcessor(Construct):
     def _event_source_mapping(
         self, config: PipelineConfig, stream: kinesis.IStream
     ) -> lambda_.CfnEventSourceMapping:
-        # The L1 construct: the L2 helpers grant more than sqs:SendMessage for the destination.
+        # The L1 construct: the L2 helpers grant more than the destination needs.
         mapping = lambda_.CfnEventSourceMapping(
             self,
             "EventSourceMapping",
@@ -282,7 +260,7 @@ class StreamProcessor(Construct):
             function_response_types=["ReportBatchItemFailures"],
             destination_config=lambda_.CfnEventSourceMapping.DestinationConfigProperty(
                 on_failure=lambda_.CfnEventSourceMapping.OnFailureProperty(
-                    destination=self.failure_queue.queue_arn
+                    destination=self.failure.arn
                 )
             ),
             enabled=True,

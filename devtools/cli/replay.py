@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import click
+from msgspec import structs
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from devtools.cli.context import Settings, pass_settings
@@ -22,9 +23,10 @@ from devtools.replay.run import Clients, Listener, ReplayTarget, replay
 from devtools.report.model import ReplayReport
 from devtools.scenarios import ScenarioError, build, new_run_id, validate
 from devtools.scenarios.evaluate import dry_run_checks
-from devtools.scenarios.model import Scenario, SendOptions
+from devtools.scenarios.model import Scenario
 from devtools.scenarios.plan import Plan
 from devtools.scenarios.truth import PlanTruth
+from devtools.scenarios.values import PerSecond
 
 EXIT_INTERRUPTED = 130
 
@@ -86,9 +88,9 @@ def _with_rate(scenario: Scenario, rate: float | None) -> Scenario:
     if rate is None:
         return scenario
     # --rate replaces every rate in the file (bursts stay unthrottled)
-    steps = tuple(s if s.kind == "burst" else replace(s, rate=None) for s in scenario.steps)
-    send = SendOptions(rate=rate, batch_size=scenario.send.batch_size)
-    return replace(scenario, steps=steps, send=send)
+    steps = [s if s.kind == "burst" else structs.replace(s, rate=None) for s in scenario.steps]
+    send = structs.replace(scenario.send, rate=PerSecond(rate))
+    return replace(scenario, spec=structs.replace(scenario.spec, traffic=steps, send=send))
 
 
 def _print_problems(terminal: Terminal, problems: list[str]) -> None:

@@ -95,11 +95,13 @@ def _render(terminal: Terminal, status: LocalStatus, *, verification: bool) -> N
         terminal.table(table)
     if status.backlog is not None:
         backlog = status.backlog
-        terminal.print(
-            f"failure queue: {fmt.count(backlog.failure_queue_visible)} visible, "
-            f"{fmt.count(backlog.failure_queue_in_flight)} in flight · "
-            f"quarantine: {fmt.count(backlog.quarantine_objects)} objects"
+        failed = (
+            f"failure bucket: {fmt.count(backlog.failure_bucket_objects)} objects"
+            if backlog.failure_bucket_objects is not None
+            else f"failure queue: {fmt.count(backlog.failure_queue_visible)} visible, "
+            f"{fmt.count(backlog.failure_queue_in_flight)} in flight"
         )
+        terminal.print(f"{failed} · quarantine: {fmt.count(backlog.quarantine_objects)} objects")
 
 
 def _as_json(status: LocalStatus) -> dict[str, Any]:

@@ -167,8 +167,9 @@ def watch(
         sqs=settings.client("sqs"),
         aggregates_table=outputs.get("AggregatesTableName"),
         quarantine_bucket=outputs.quarantine_bucket,
-        failure_queue_url=outputs.failure_queue_url,
+        failure_queue_url=outputs.values.get("FailureQueueUrl"),
         driver_dir=settings.paths.driver_dir,
+        failure_bucket=outputs.values.get("FailureBucketName"),
     )
 
     def sample() -> Sample:

@@ -55,6 +55,11 @@ class StackOutputs:
         return self.get("FailureQueueUrl")
 
     @property
+    def failure_bucket(self) -> str | None:
+        """The on-failure bucket (onFailureDestination=s3), or None when the queue is used."""
+        return self.values.get("FailureBucketName")
+
+    @property
     def quarantine_bucket(self) -> str:
         return self.get("QuarantineBucketName")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from devtools.deploy.flow import load_report
 from devtools.driver.status import DriverStatus
 from devtools.emulator import EmulatorHealth, EmulatorRecord, probe, running_record
 from devtools.paths import StatePaths
+from devtools.replay import failures
 from devtools.sync import fingerprint
 from devtools.sync.fingerprint import SourceRecord
 
@@ -34,11 +36,12 @@ class StackState:
 
 @dataclass(frozen=True)
 class Backlog:
-    """Records that left the happy path: on-failure queue and quarantine bucket."""
+    """Records that left the happy path: on-failure queue (or bucket) and quarantine bucket."""
 
     failure_queue_visible: int | None
     failure_queue_in_flight: int | None
     quarantine_objects: int | None
+    failure_bucket_objects: int | None = None  # onFailureDestination=s3 instead of the queue
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,11 @@ def _backlog(clients: AwsClients, outputs: dict[str, str]) -> Backlog:
             in_flight = _int_or_none(attributes.get("ApproximateNumberOfMessagesNotVisible"))
         except (ClientError, BotoCoreError):
             pass
+    failure_objects = None
+    failure_bucket = outputs.get("FailureBucketName")
+    if failure_bucket:
+        with contextlib.suppress(ClientError, BotoCoreError):
+            failure_objects = len(failures.bucket_keys(clients.s3, failure_bucket))
     bucket = outputs.get("QuarantineBucketName")
     if bucket:
         try:
@@ -102,7 +110,7 @@ def _backlog(clients: AwsClients, outputs: dict[str, str]) -> Backlog:
                 quarantined += int(page.get("KeyCount", 0))
         except (ClientError, BotoCoreError):
             quarantined = None
-    return Backlog(visible, in_flight, quarantined)
+    return Backlog(visible, in_flight, quarantined, failure_objects)
 
 
 def _mapping_state(clients: AwsClients, outputs: dict[str, str]) -> str | None:

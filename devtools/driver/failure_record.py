@@ -18,6 +18,10 @@ def iso_millis(epoch_seconds: float) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+# Every object key the mapping writes to an S3 on-failure destination starts here.
+S3_KEY_PREFIX = "aws/lambda/"
+
+
 def is_s3_destination(destination_arn: str) -> bool:
     """`arn:<partition>:s3:::<bucket>`: the destination that also receives the records."""
     parts = destination_arn.split(":", 5)
@@ -29,7 +33,7 @@ def s3_object_key(mapping_uuid: str, shard_id: str, wall_now: float, suffix: str
     (Lambda developer guide, kinesis-on-failure-destination), at the record's `timestamp`."""
     moment = datetime.fromtimestamp(wall_now, tz=UTC)
     return (
-        f"aws/lambda/{mapping_uuid}/{shard_id}/{moment:%Y/%m/%d}/"
+        f"{S3_KEY_PREFIX}{mapping_uuid}/{shard_id}/{moment:%Y/%m/%d}/"
         f"{moment:%Y-%m-%dT%H.%M.%S}-{suffix or uuid.uuid4()}"
     )
 

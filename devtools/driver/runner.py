@@ -37,7 +37,7 @@ from devtools.driver.records import EventContext
 from devtools.driver.state import FileCheckpointStore
 from devtools.driver.status import FileStatusSink
 from devtools.emulator_session import emulator_session
-from processor.retry import is_transient
+from devtools.transient import is_transient
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient

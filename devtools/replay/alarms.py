@@ -47,6 +47,8 @@ class Signals:
     max_duration_ms: float | None = None
     max_iterator_age_ms: float | None = None
     queue_depth: int | None = None
+    # onFailureDestination=s3: objects the mapping wrote to the bucket during the replay
+    failure_objects_written: int | None = None
     dynamodb_throttles: int = 0
     emf: tuple[MetricSummary, ...] = field(default_factory=tuple)
 
@@ -134,6 +136,9 @@ def derived_value(alarm: AlarmDefinition, signals: Signals) -> tuple[float | Non
         return float(signals.incoming_records), "records this replay put on the stream"
     if alarm.namespace == "AWS/SQS" and "NumberOfMessages" in alarm.metric:
         return _maybe(signals.queue_depth), "messages in the queue after the replay"
+    if key == ("AWS/S3", "PutRequests"):
+        # Only the on-failure bucket has request metrics (onFailureDestination=s3).
+        return _maybe(signals.failure_objects_written), "objects the replay's batches wrote there"
     if alarm.namespace == "AWS/DynamoDB":
         return float(signals.dynamodb_throttles), "the emulator does not throttle DynamoDB"
     matching = [

@@ -41,10 +41,15 @@ class ReplayTarget:
     results_table: str
     aggregates_table: str
     quarantine_bucket: str
-    failure_queue_url: str
+    failure_queue_url: str | None
     log_group: str
     driver_dir: Path
     alarm_topic_arn: str | None = None
+    failure_bucket: str | None = None  # set instead of the queue when onFailureDestination=s3
+
+    @property
+    def failure_store(self) -> failures.FailureStore:
+        return failures.FailureStore(queue_url=self.failure_queue_url, bucket=self.failure_bucket)
 
     @classmethod
     def from_outputs(cls, outputs: StackOutputs, driver_dir: Path) -> ReplayTarget:
@@ -54,10 +59,11 @@ class ReplayTarget:
             results_table=outputs.get("ResultsTableName"),
             aggregates_table=outputs.get("AggregatesTableName"),
             quarantine_bucket=outputs.quarantine_bucket,
-            failure_queue_url=outputs.failure_queue_url,
+            failure_queue_url=outputs.values.get("FailureQueueUrl"),
             log_group=outputs.log_group_name,
             driver_dir=driver_dir,
             alarm_topic_arn=outputs.values.get("AlarmTopicArn"),
+            failure_bucket=outputs.values.get("FailureBucketName"),
         )
 
 
@@ -284,8 +290,12 @@ def _observe(
             min(first, seq, key=int),
             max(last, seq, key=int),
         )
-    messages = failures.concerning(failures.peek(clients.sqs, target.failure_queue_url), spans)
-    depth = failures.queue_depth(clients.sqs, target.failure_queue_url)
+    store = target.failure_store
+    # Read, never consumed: the queue with visibility 0, the bucket's objects by GET (objects
+    # written since the run began; each key once). Re-driving is the operator's decision.
+    written = failures.read_all(clients.sqs, clients.s3, store, since=started - WINDOW_SLACK)
+    messages = failures.concerning(written, spans)
+    depth = failures.depth(clients.sqs, clients.s3, store) or 0
 
     log_lines = metrics.log_messages(
         clients.logs,
@@ -305,6 +315,7 @@ def _observe(
             float(max((s.iterator_age_ms for s in status.shards), default=0)) if status else None
         ),
         queue_depth=depth,
+        failure_objects_written=len(written) if store.kind == "bucket" else None,
         emf=tuple(emitted),
     )
     definitions = alarms.definitions(clients.cloudwatch, target.alarm_topic_arn)
@@ -323,7 +334,7 @@ def _observe(
         metrics=tuple(emitted),
         alarms=tuple(verdicts),
         latency=run.tracker.latency(stored_indexes or None),
-        notes=tuple(run.notes) + _queue_note(depth, len(messages)),
+        notes=tuple(run.notes) + _queue_note(depth, len(messages), store.kind),
         items=items,
     )
 
@@ -349,7 +360,8 @@ def _expected_items(
     return found
 
 
-def _queue_note(depth: int, mine: int) -> tuple[str, ...]:
+def _queue_note(depth: int, mine: int, kind: str = "queue") -> tuple[str, ...]:
     if depth == mine:
         return ()
-    return (f"the on-failure queue holds {depth} messages in all, {mine} from this run",)
+    what = "objects" if kind == "bucket" else "messages"
+    return (f"the on-failure {kind} holds {depth} {what} in all, {mine} from this run",)

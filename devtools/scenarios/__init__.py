@@ -3,7 +3,7 @@
 from devtools.scenarios.check import validate
 from devtools.scenarios.errors import Problem, ScenarioError
 from devtools.scenarios.evaluate import evaluate
-from devtools.scenarios.loader import load, loads, schema
+from devtools.scenarios.loader import load, loads
 from devtools.scenarios.model import Expectations, Scenario
 from devtools.scenarios.plan import Plan, PlannedRecord, build, new_run_id
 from devtools.scenarios.truth import PlanTruth, compute
@@ -22,6 +22,5 @@ __all__ = [
     "load",
     "loads",
     "new_run_id",
-    "schema",
     "validate",
 ]

@@ -34,15 +34,18 @@ def plan_problems(plan: Plan, truth: PlanTruth) -> list[Problem]:
     with one bad field makes every record bad: those are collapsed into one line with a count.
     """
     scenario = plan.scenario
-    steps = {step.name: step for step in scenario.steps}
+    steps = {step.name: (index, step) for index, step in enumerate(scenario.steps)}
     position_in_step: dict[str, int] = {}
     groups: dict[tuple[str, str, str], _Group] = {}
     for record, verdict in zip(plan.records, truth.verdicts, strict=True):
-        step = steps[record.step]
+        index, step = steps[record.step]
         n = position_in_step.get(record.step, 0)
         position_in_step[record.step] = n + 1
-        line = step.item_lines[n] if n < len(step.item_lines) else step.line
-        label = f"step {step.index + 1} ({step.name})"
+        itemised = step.kind in ("events", "malformed")
+        line = scenario.line_of(
+            ("traffic", index, step.kind, n) if itemised else ("traffic", index)
+        )
+        label = f"step {index + 1} ({step.name})"
         if record.kind == "malformed":
             if record.reason and verdict.reason != record.reason:
                 got = verdict.reason or f"stored as a valid {verdict.event_type} event"

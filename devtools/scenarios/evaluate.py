@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from devtools.report.model import AlarmVerdict, CheckResult, Observations
 from devtools.scenarios.model import (
     Expectations,
     ItemExpectation,
     MetricExpectation,
-    NumberExpectation,
+    Number,
+    NumberSpec,
 )
 from devtools.scenarios.truth import PlanTruth
+
+Key = TypeVar("Key", bound=str)  # event types and reasons are str subclasses
 
 
 def evaluate(
@@ -53,10 +56,10 @@ def evaluate(
     if expect.failure_queue is not None:
         checks.append(_queue(expect.failure_queue, observed.failure_queue_depth))
     checks += [_metric(m, observed) for m in expect.metrics]
-    checks += [_alarm(s, observed.alarms, fire=True) for s in expect.alarms_fire]
-    checks += [_alarm(s, observed.alarms, fire=False) for s in expect.alarms_quiet]
-    for key, bound in expect.latency.items():
-        checks.append(_latency(key, bound, observed))
+    checks += [_alarm(s, observed.alarms, fire=True) for s in expect.alarms.fire]
+    checks += [_alarm(s, observed.alarms, fire=False) for s in expect.alarms.quiet]
+    for percentile, bound in expect.latency.items():
+        checks.append(_latency(percentile, bound, observed))
     checks += [_item(item, observed.items.get(item_key(item))) for item in expect.items]
     return checks
 
@@ -93,12 +96,13 @@ def _fmt(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.6g}"
 
 
-def _number(name: str, wanted: NumberExpectation, actual: float | None) -> CheckResult:
-    return CheckResult(name, wanted.describe(), _fmt(actual), wanted.matches(actual))
+def _number(name: str, wanted: Number, actual: float | None) -> CheckResult:
+    spec = NumberSpec.of(wanted)
+    return CheckResult(name, spec.describe(), _fmt(actual), spec.matches(actual))
 
 
 def _by_key(
-    name: str, wanted: Mapping[str, NumberExpectation], actual: Mapping[str, float]
+    name: str, wanted: Mapping[Key, Number], actual: Mapping[str, float]
 ) -> list[CheckResult]:
     # a key never observed counts as 0, so "stored: {click: 0}" can pass
     return [
@@ -129,12 +133,12 @@ def _reasons_match(observed: Observations, declared: Mapping[str, str | None]) -
     )
 
 
-def _queue(wanted: str | NumberExpectation, depth: int) -> CheckResult:
+def _queue(wanted: str | Number, depth: int) -> CheckResult:
     if wanted == "empty":
         return CheckResult("on-failure queue", "empty", f"{depth} messages", depth == 0)
     if wanted == "not_empty":
         return CheckResult("on-failure queue", "not empty", f"{depth} messages", depth > 0)
-    assert isinstance(wanted, NumberExpectation)
+    assert not isinstance(wanted, str)
     return _number("on-failure queue messages", wanted, float(depth))
 
 

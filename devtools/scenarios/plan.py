@@ -13,7 +13,7 @@ from devtools.partition_key import MAX_LENGTH as MAX_KEY_LENGTH
 from devtools.partition_key import problem as partition_key_problem
 from devtools.scenarios import fields as fieldspec
 from devtools.scenarios import templates
-from devtools.scenarios.model import Scenario, Step
+from devtools.scenarios.model import FieldValue, Scenario, Step
 from devtools.scenarios.templates import TemplateError
 
 RecordKind = Literal["event", "malformed", "duplicate"]
@@ -93,14 +93,15 @@ def build(scenario: Scenario, run_id: str, start: dt.datetime) -> Plan:
     pending_pause = 0.0
     for step in scenario.steps:
         if step.kind == "pause":
-            pending_pause += step.pause
+            pending_pause += float(step.pause or 0)
             continue
-        rate = scenario.send.rate if step.rate is None else step.rate
+        own = step.sending_rate
+        rate = scenario.send.records_per_second if own is None else float(own)
         made = _records(scenario, step, run_id, start, by_step, len(records), rate)
         if made and pending_pause:
             made[0] = _with_pause(made[0], pending_pause)
             pending_pause = 0.0
-        by_step[step.name] = made
+        by_step[str(step.name)] = made
         records.extend(made)
     return Plan(scenario=scenario, run_id=run_id, start=start, records=tuple(records))
 
@@ -120,14 +121,14 @@ def _records(
 ) -> list[PlannedRecord]:
     # one generator per step, seeded by the step's name: adding a step leaves others unchanged
     rng = random.Random(f"{scenario.seed}/{step.name}")
-    names = {"run": run_id, "step": step.name}
+    names = {"run": run_id, "step": str(step.name)}
     made: list[PlannedRecord] = []
 
     def add(kind: RecordKind, data: bytes, key: str, **extra: Any) -> None:
         made.append(
             PlannedRecord(
                 index=first_index + len(made),
-                step=step.name,
+                step=str(step.name),
                 kind=kind,
                 data=data,
                 partition_key=key,
@@ -136,21 +137,22 @@ def _records(
             )
         )
 
-    if step.kind == "events":
+    if step.events is not None:
         for n, written in enumerate(step.events):
-            event = _explicit_event(written, n, names, start + dt.timedelta(seconds=step.at))
+            event = _explicit_event(written, n, names, start + dt.timedelta(seconds=step.offset))
             key = _partition_key(step, event, rng, n, names)
             add("event", encode(event), key, event=event)
     elif step.generator is not None:
         gen = step.generator
-        for n in range(gen.count):
-            offset = step.at + (gen.duration * n / gen.count if gen.count else 0.0)
-            event = _generated_event(gen.event_type, gen.fields, rng, n, names)
+        count, specs = gen.records, gen.all_fields()
+        for n in range(count):
+            offset = step.offset + gen.seconds * n / count
+            event = _generated_event(gen.type, specs, rng, n, names)
             event["timestamp"] = format_timestamp(start + dt.timedelta(seconds=offset))
             event = {k: v for k, v in event.items() if v is not None}
             key = _partition_key(step, event, rng, n, names)
             add("event", encode(event), key, event=event)
-    elif step.malformed:
+    elif step.malformed is not None:
         for n, bad in enumerate(step.malformed):
             given = bad.partition_key
             key = f"{run_id}-malformed-{n}" if given is None else given
@@ -197,7 +199,7 @@ def _explicit_event(
 
 
 def _generated_event(
-    event_type: str, specs: dict[str, Any], rng: random.Random, n: int, names: dict[str, Any]
+    event_type: str, specs: dict[str, FieldValue], rng: random.Random, n: int, names: dict[str, Any]
 ) -> dict[str, Any]:
     event: dict[str, Any] = {"eventId": f"{names['run']}-{names['step']}-{n}"}
     event["eventType"] = event_type

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,11 +32,16 @@ class SourceDocument:
 
     def line_of(self, path: Path) -> int:
         """The line of `path`, or of its nearest ancestor that has one."""
-        for end in range(len(path), -1, -1):
-            found = self.lines.get(tuple(path[:end]))
-            if found is not None:
-                return found
-        return 1
+        return line_in(self.lines, path)
+
+
+def line_in(lines: Mapping[Path, int], path: Path) -> int:
+    """The line of `path` in `lines`, or of its nearest ancestor that has one (else 1)."""
+    for end in range(len(path), -1, -1):
+        found = lines.get(tuple(path[:end]))
+        if found is not None:
+            return found
+    return 1
 
 
 def parse(text: str) -> SourceDocument:

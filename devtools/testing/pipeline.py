@@ -23,6 +23,7 @@ from devtools.logs import read_events
 from devtools.paths import StatePaths, project_root
 from devtools.producer import OutgoingRecord, encode_event, partition_key_for, put_records
 from devtools.query.aggregates import query_aggregates
+from devtools.replay import failures as replay_failures
 from devtools.replay import quarantine as replay_quarantine
 from devtools.replay.results import stored_item
 from devtools.replay.run import Clients, ReplayTarget, replay
@@ -177,7 +178,11 @@ class Pipeline:
         return dataclasses.asdict(answer)
 
     def failures(self) -> list[dict[str, Any]]:
-        """The on-failure destination's invocation records (left in the queue)."""
+        """The on-failure destination's invocation records (left in the queue or bucket)."""
+        bucket = self.outputs.failure_bucket
+        if bucket:
+            # One per object (with `payload`, the batch's event), in key order, not deleted.
+            return list(replay_failures.bucket_records(self._clients.s3, bucket).values())
         sqs = self._clients.sqs
         seen: dict[str, dict[str, Any]] = {}
         for _ in range(100):
@@ -216,16 +221,16 @@ class Pipeline:
         return replay(plan, target, clients, drain_timeout=drain_timeout)
 
     def reset(self) -> None:
-        """Empty both tables, the quarantine bucket and the failure queue (keeps the stack)."""
+        """Empty both tables, the quarantine bucket and the on-failure queue or bucket."""
         for table in (self._results_table, self.outputs.get("AggregatesTableName")):
             self._empty_table(table)
         s3 = self._clients.s3
         bucket = self.outputs.quarantine_bucket
-        keys: list[ObjectIdentifierTypeDef] = [
-            {"Key": key.key} for key in replay_quarantine.list_keys(s3, bucket)
-        ]
-        for start in range(0, len(keys), 1000):
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys[start : start + 1000]})
+        self._delete_objects(bucket, [key.key for key in replay_quarantine.list_keys(s3, bucket)])
+        failure_bucket = self.outputs.failure_bucket
+        if failure_bucket:
+            self._delete_objects(failure_bucket, replay_failures.bucket_keys(s3, failure_bucket))
+            return
         sqs = self._clients.sqs
         while True:
             messages = sqs.receive_message(
@@ -242,6 +247,11 @@ class Pipeline:
             )
 
     # -- helpers ----------------------------------------------------------------------------
+    def _delete_objects(self, bucket: str, keys: list[str]) -> None:
+        for start in range(0, len(keys), 1000):
+            chunk: list[ObjectIdentifierTypeDef] = [{"Key": k} for k in keys[start : start + 1000]]
+            self._clients.s3.delete_objects(Bucket=bucket, Delete={"Objects": chunk})
+
     @property
     def _results_table(self) -> str:
         return self.outputs.get("ResultsTableName")

@@ -35,8 +35,9 @@ class WatchSources:
     sqs: SQSClient
     aggregates_table: str
     quarantine_bucket: str
-    failure_queue_url: str
+    failure_queue_url: str | None
     driver_dir: Path
+    failure_bucket: str | None = None  # onFailureDestination=s3: objects count as the depth
 
 
 def fold_minutes(
@@ -82,7 +83,8 @@ def _shards(status: driver_status.DriverStatus | None) -> tuple[ShardLag, ...]:
 
 def _queue_depth(sources: WatchSources) -> int | None:
     try:
-        return failures.queue_depth(sources.sqs, sources.failure_queue_url)
+        store = failures.FailureStore(sources.failure_queue_url, sources.failure_bucket)
+        return failures.depth(sources.sqs, sources.s3, store)
     except (ClientError, BotoCoreError):
         return None
 

@@ -110,3 +110,13 @@ def asset_dir(run: AppRun) -> Path:
     zipped = [f for f in manifest["files"].values() if f["source"].get("packaging") == "zip"]
     assert len(zipped) == 1, zipped
     return run.outdir / str(zipped[0]["source"]["path"])
+
+
+# The stack with its discarded batches going to an S3 bucket instead of the SQS queue.
+S3_FAILURE_CONTEXT: Mapping[str, Any] = {"onFailureDestination": "s3"}
+
+
+@pytest.fixture(scope="session")
+def s3_failure_stack(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The stack with `onFailureDestination=s3`; read-only, shared like `default_stack`."""
+    return synthesize(tmp_path_factory.mktemp("cdk-out-s3-failure"), S3_FAILURE_CONTEXT)

@@ -144,3 +144,39 @@ def test_only_xray_uses_a_wildcard_resource(default_stack: Synthesized) -> None:
     assert [_actions(s) for s in wildcard] == [
         ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
     ]
+
+
+def test_with_an_s3_destination_the_queue_grant_becomes_put_and_list_on_the_bucket(
+    default_stack: Synthesized, s3_failure_stack: Synthesized
+) -> None:
+    # GIVEN the stack with onFailureDestination=s3
+    (policy,) = s3_failure_stack.resources("AWS::IAM::Policy").values()
+    (default_policy,) = default_stack.resources("AWS::IAM::Policy").values()
+    bucket = s3_failure_stack.logical_id("AWS::S3::Bucket", "ProcessorFailureBucket")
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    # THEN SendFailedBatches is replaced by exactly PutObject on the objects and ListBucket on
+    # the bucket (Lambda Developer Guide: what an S3 on-failure destination needs), in its place
+    expected = [
+        s for s in default_policy["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") != "SendFailedBatches"
+    ]  # fmt: skip
+    position = next(
+        i
+        for i, s in enumerate(default_policy["Properties"]["PolicyDocument"]["Statement"])
+        if s.get("Sid") == "SendFailedBatches"
+    )
+    expected[position:position] = [
+        {
+            "Sid": "WriteFailedBatches",
+            "Effect": "Allow",
+            "Action": "s3:PutObject",
+            "Resource": {"Fn::Join": ["", [_arn(bucket), "/*"]]},
+        },
+        {
+            "Sid": "ListFailedBatches",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": _arn(bucket),
+        },
+    ]
+    assert statements == expected

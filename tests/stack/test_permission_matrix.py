@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from stack.failure_destination import FAILURE_OBJECT_PREFIX
 from stack.processing import STREAM_READ_ACTIONS
 from tests.stack.conftest import Synthesized
 from tests.stack.policy_eval import (
@@ -103,10 +104,19 @@ def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def _policies(stack: Synthesized) -> Policies:
+    resources = stack.template.to_json()["Resources"]
+    return Policies(Resolver(resources), resources)
+
+
 @pytest.fixture(scope="module")
 def policies(default_stack: Synthesized) -> Policies:
-    resources = default_stack.template.to_json()["Resources"]
-    return Policies(Resolver(resources), resources)
+    return _policies(default_stack)
+
+
+@pytest.fixture(scope="module")
+def s3_policies(s3_failure_stack: Synthesized) -> Policies:
+    return _policies(s3_failure_stack)
 
 
 def _role_arn(p: Policies) -> str:
@@ -216,6 +226,42 @@ def test_the_mapping_may_send_failed_batches_to_its_destination(policies: Polici
     properties = p.resources[queue]["Properties"]
     assert properties["SqsManagedSseEnabled"] is True
     assert "KmsMasterKeyId" not in properties
+
+
+def test_the_mapping_may_write_failed_batches_to_its_s3_destination(s3_policies: Policies) -> None:
+    p = s3_policies
+    bucket = p.one("AWS::S3::Bucket", "ProcessorFailureBucket")
+    mapping = p.one("AWS::Lambda::EventSourceMapping")
+    destination = p.resources[mapping]["Properties"]["DestinationConfig"]["OnFailure"]
+    assert destination == {"Destination": {"Fn::GetAtt": [bucket, "Arn"]}}
+    assert not [r for r in p.resources.values() if r["Type"] == "AWS::SQS::Queue"]
+    # The execution role needs s3:PutObject and s3:ListBucket on the destination (Lambda
+    # Developer Guide, "Retaining records of discarded batches for a Kinesis Data Streams event
+    # source"); the bucket policy (SSL only) must not deny them over TLS.
+    role = {"AWS": _role_arn(p)}
+    arn = p.resolve.arn(bucket)
+    key = f"{FAILURE_OBJECT_PREFIX}6ba7b810-9dad-11d1/shardId-000000000000/2026/01/01/x-1"
+    _identity_and_resource_allow(p, Request(role, "s3:PutObject", f"{arn}/{key}", TLS), bucket)
+    _identity_and_resource_allow(p, Request(role, "s3:ListBucket", arn, TLS), bucket)
+    plain = Request(role, "s3:PutObject", f"{arn}/{key}", {"aws:SecureTransport": "false"})
+    assert decide(p.resource_policy(bucket), plain, resource_policy=True) == "Deny"
+    # Only writing: the role may neither read nor delete what it wrote
+    for action in ("s3:GetObject", "s3:DeleteObject"):
+        other = Request(role, action, f"{arn}/{key}", TLS)
+        assert decide(p.identity(_function_role(p)), other, resource_policy=False) == "None"
+    # S3-managed keys: no KMS key, so no key policy and no kms:GenerateDataKey to grant
+    encryption = p.resources[bucket]["Properties"]["BucketEncryption"]
+    rule = encryption["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    assert rule == {"SSEAlgorithm": "AES256"}
+    assert not [r for r in p.resources.values() if r["Type"] == "AWS::KMS::Key"
+                and "Failure" in str(r)]  # fmt: skip
+
+
+def test_the_default_role_has_no_failure_bucket_rights(policies: Policies) -> None:
+    p = policies
+    assert not [i for i in p.resources if i.startswith("ProcessorFailureBucket")]
+    actions = {a for s in p.identity(_function_role(p)) for a in _listed(s["Action"])}
+    assert "s3:ListBucket" not in actions
 
 
 # --- Function -> tables, quarantine prefix, log group, X-Ray -----------------------------------

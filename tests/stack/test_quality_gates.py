@@ -13,7 +13,7 @@ from cfnlint.api import lint
 from cfnlint.config import ManualArgs
 from constructs import IConstruct
 
-from tests.stack.conftest import Synthesized, synthesize
+from tests.stack.conftest import S3_FAILURE_CONTEXT, Synthesized, synthesize
 
 EXPECTED_ACKNOWLEDGEMENTS = {
     "AwsSolutions-S1",
@@ -21,6 +21,11 @@ EXPECTED_ACKNOWLEDGEMENTS = {
     "AwsSolutions-L1",
     "AwsSolutions-IAM5[Resource::*]",
     "AwsSolutions-IAM5[Resource::<QuarantineBucket2B128B57.Arn>/quarantine/*]",
+}
+# With onFailureDestination=s3 the queue's SQS3 goes; the failure bucket adds its own S1 (same
+# rule id as the quarantine bucket's) and the wildcard over its objects.
+S3_FAILURE_ACKNOWLEDGEMENTS = (EXPECTED_ACKNOWLEDGEMENTS - {"AwsSolutions-SQS3"}) | {
+    "AwsSolutions-IAM5[Resource::<ProcessorFailureBucket18749D6B.Arn>/*]",
 }
 LINT_REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
 
@@ -38,10 +43,12 @@ def _acknowledgements(root: IConstruct) -> dict[str, str]:
     return found
 
 
-def test_cdk_nag_finds_nothing_unacknowledged(default_stack: Synthesized) -> None:
-    # GIVEN the stack with its acknowledgements
+@pytest.mark.parametrize("variant", ["default_stack", "s3_failure_stack"])
+def test_cdk_nag_finds_nothing_unacknowledged(variant: str, request: pytest.FixtureRequest) -> None:
+    # GIVEN the stack (on-failure queue or bucket) with its acknowledgements
+    stack: Synthesized = request.getfixturevalue(variant)
     # WHEN the AwsSolutions pack walks the whole app
-    report = AwsSolutionsChecks(default_stack.app).validate_scope(default_stack.app)
+    report = AwsSolutionsChecks(stack.app).validate_scope(stack.app)
     # THEN there is no finding left
     findings = [(v.rule_name, [r.construct_path for r in v.violating_resources]) for v in
                 report.violations]  # fmt: skip
@@ -49,27 +56,47 @@ def test_cdk_nag_finds_nothing_unacknowledged(default_stack: Synthesized) -> Non
     assert report.success
 
 
-def test_every_acknowledgement_carries_a_reason(default_stack: Synthesized) -> None:
-    acknowledgements = _acknowledgements(default_stack.stack)
-    assert set(acknowledgements) == EXPECTED_ACKNOWLEDGEMENTS
+@pytest.mark.parametrize(
+    ("variant", "expected"),
+    [
+        ("default_stack", EXPECTED_ACKNOWLEDGEMENTS),
+        ("s3_failure_stack", S3_FAILURE_ACKNOWLEDGEMENTS),
+    ],
+)
+def test_every_acknowledgement_carries_a_reason(
+    variant: str, expected: set[str], request: pytest.FixtureRequest
+) -> None:
+    stack: Synthesized = request.getfixturevalue(variant)
+    acknowledgements = _acknowledgements(stack.stack)
+    assert set(acknowledgements) == expected
     for rule, reason in acknowledgements.items():
         assert len(reason) >= 60, f"{rule}: reason too short: {reason!r}"
 
 
-def test_every_acknowledgement_is_needed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("context", "expected"),
+    [({}, EXPECTED_ACKNOWLEDGEMENTS), (S3_FAILURE_CONTEXT, S3_FAILURE_ACKNOWLEDGEMENTS)],
+)
+def test_every_acknowledgement_is_needed(
+    context: dict[str, str], expected: set[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # GIVEN the same stack built with acknowledgements switched off
     monkeypatch.setattr(aws_cdk.Validations, "acknowledge", lambda _self, *_rules: None)
-    bare = synthesize(tmp_path)
+    bare = synthesize(tmp_path, context)
     assert _acknowledgements(bare.stack) == {}
     # WHEN the pack runs
     report = AwsSolutionsChecks(bare.app).validate_scope(bare.app)
     # THEN it reports exactly the acknowledged rules: none is stale, none is missing
-    assert {v.rule_name for v in report.violations} == EXPECTED_ACKNOWLEDGEMENTS
+    assert {v.rule_name for v in report.violations} == expected
 
 
-def test_cfn_lint_reports_no_error_and_no_warning(default_stack: Synthesized) -> None:
-    # GIVEN the template file CDK wrote
-    template = Path(default_stack.app.outdir) / "RealTimeAnalyticsPipeline.template.json"
+@pytest.mark.parametrize("variant", ["default_stack", "s3_failure_stack"])
+def test_cfn_lint_reports_no_error_and_no_warning(
+    variant: str, request: pytest.FixtureRequest
+) -> None:
+    # GIVEN the template file CDK wrote (on-failure queue or bucket)
+    stack: Synthesized = request.getfixturevalue(variant)
+    template = Path(stack.app.outdir) / "RealTimeAnalyticsPipeline.template.json"
     # WHEN cfn-lint checks it for several regions (errors and warnings; informational off)
     matches = lint(template.read_text(), config=ManualArgs(regions=LINT_REGIONS))
     # THEN nothing is reported. The one resource-level ignore (W3005 on the function, CDK's

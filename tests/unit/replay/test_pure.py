@@ -88,6 +88,26 @@ def test_alarm_verdicts_from_replay_signals() -> None:
     assert "missing data treated as breaching" in verdicts[2].basis
 
 
+def test_the_failure_bucket_alarm_counts_the_objects_this_replay_wrote() -> None:
+    # onFailureDestination=s3: FailureObjectsWritten watches PutRequests of the bucket
+    puts = definition("PutRequests", "AWS/S3", "GreaterThanOrEqualToThreshold", "notBreaching")
+    quiet = alarms.Signals(queue_depth=7, failure_objects_written=0)
+    loud = alarms.Signals(queue_depth=None, failure_objects_written=3)
+    assert alarms.verdict(puts, *alarms.derived_value(puts, quiet)).would_fire is False
+    fired = alarms.verdict(puts, *alarms.derived_value(puts, loud))
+    assert (fired.would_fire, fired.observed) == (True, 3.0)
+
+
+def test_the_failure_store_is_the_bucket_or_the_queue_the_outputs_name() -> None:
+    bucket = failures.FailureStore.from_outputs({"FailureBucketName": "b"})
+    queue = failures.FailureStore.from_outputs({"FailureQueueUrl": "http://q"})
+    assert (bucket.kind, queue.kind, failures.FailureStore.from_outputs({}).kind) == (
+        "bucket",
+        "queue",
+        "none",
+    )
+
+
 def test_quarantine_keys_and_failure_records_parse() -> None:
     assert quarantine.parse_key("quarantine/not_json/shardId-000000000001/123.json") == (
         "not_json",

@@ -115,7 +115,7 @@ def test_yaml_that_would_recurse_forever_is_refused_in_one_line(
         (
             "  - generate: {type: click, count: 2, fields: "
             "{elementId: {int: [1, 100000000000000000000000]}}}",
-            "is beyond",
+            "int[2]: expected `int` <= 1000000000000000, got 100000000000000000000000",
         ),
         (
             "  - events:\n      - {eventType: click, userId: !!binary aGk=, elementId: e}",
@@ -190,14 +190,13 @@ def test_the_record_cap_has_an_override(tmp_path: Path) -> None:
     assert dry_run(tmp_path, text)[0] == 1
     # WHEN the cap is raised through its variable THEN the cap no longer refuses it (the dry
     # run is not executed here: the loader alone is asked)
-    from devtools.scenarios.limits import check
-    from devtools.scenarios.loader import parse_duration
+    from devtools.scenarios import ScenarioError, loads
 
-    data = {"traffic": [{"generate": {"type": "click", "rate": 1000, "duration": "1001s"}}]}
-    assert check(data, parse_duration)
+    with pytest.raises(ScenarioError, match=r"x\.yaml:4: step 1: brings the scenario to 1,001"):
+        loads(text, "x.yaml")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(MAX_RECORDS_ENV, "1001000")
-        assert check(data, parse_duration) == []
+        assert loads(text, "x.yaml").steps[0].generator.records == 1_001_000  # type: ignore[union-attr]
 
 
 def test_templates_substitute_plain_names_with_a_format_spec() -> None:
