@@ -61,18 +61,9 @@ class KnownExtrema:
         self._bounds: OrderedDict[Hashable, Extrema] = OrderedDict()
         self._lock = threading.Lock()
 
-    def covers(self, minute: Hashable, batch: Extrema) -> bool:
-        """True when the stored extremes of `minute` are known to be at least as extreme."""
-        with self._lock:
-            known = self._bounds.get(minute)
-            if known is None:
-                return False
-            self._bounds.move_to_end(minute)
-            return known.minimum <= batch.minimum and batch.maximum <= known.maximum
-
     def improving(self, minute: Hashable, batch: Extrema) -> dict[str, Decimal]:
         """The batch's extremes that may still improve the stored ones (min/max): those
-        not already known to be beaten (empty when `covers`)."""
+        not already known to be beaten (empty: the stored ones are at least as extreme)."""
         with self._lock:
             known = self._bounds.get(minute)
             if known is None:
@@ -88,25 +79,16 @@ class KnownExtrema:
     def learn(self, minute: Hashable, *, minimum: Decimal | None, maximum: Decimal | None) -> None:
         """Record that the stored minimum is at most `minimum` and the maximum at least `maximum`.
 
-        Only a learnt pair makes `covers` answer yes; half a pair is kept until the other half
-        arrives (a one-sided update settles one attribute at a time).
+        Only a learnt pair can leave nothing to improve; half a pair is kept until the other
+        half arrives (a one-sided update settles one attribute at a time).
         """
         with self._lock:
-            known = self._bounds.get(minute)
-            if known is None:
-                if minimum is None or maximum is None:
-                    known = Extrema(
-                        minimum if minimum is not None else Decimal("Infinity"),
-                        maximum if maximum is not None else Decimal("-Infinity"),
-                    )
-                else:
-                    known = Extrema(minimum, maximum)
-                self._bounds[minute] = known
-            else:
-                if minimum is not None:
-                    known.minimum = min(known.minimum, minimum)
-                if maximum is not None:
-                    known.maximum = max(known.maximum, maximum)
-                self._bounds.move_to_end(minute)
+            unknown = Extrema(Decimal("Infinity"), Decimal("-Infinity"))
+            known = self._bounds.setdefault(minute, unknown)
+            if minimum is not None:
+                known.minimum = min(known.minimum, minimum)
+            if maximum is not None:
+                known.maximum = max(known.maximum, maximum)
+            self._bounds.move_to_end(minute)
             while len(self._bounds) > self._capacity:
                 self._bounds.popitem(last=False)

@@ -19,6 +19,7 @@ NAMESPACE = "RealTimeAnalytics"
 _MAX_VALUES_PER_DOCUMENT = 99
 
 Emit = Callable[[str], None]
+_Group = tuple[str, str, tuple[tuple[str, str], ...]]  # metric, unit, dimensions
 
 
 def _document(
@@ -38,11 +39,6 @@ def _document(
     return document
 
 
-def _chunks(values: list[float]) -> Iterable[list[float]]:
-    for start in range(0, len(values), _MAX_VALUES_PER_DOCUMENT):
-        yield values[start : start + _MAX_VALUES_PER_DOCUMENT]
-
-
 def build_metric_documents(
     outcome: BatchOutcome, *, namespace: str = NAMESPACE
 ) -> list[CloudWatchEMFOutput]:
@@ -54,49 +50,38 @@ def build_metric_documents(
     # service="" keeps Powertools from adding a `service` dimension from the environment:
     # the dimension sets below are the documented ones, exactly.
     provider = AmazonCloudWatchEMFProvider(namespace=namespace, service="")
-    documents: list[CloudWatchEMFOutput] = []
-    by_type_device = Counter((p.event.event_type, p.event.device_type) for p in outcome.stored)
-    for (event_type, device_type), count in sorted(by_type_device.items()):
-        documents.append(
-            _document(
-                provider,
-                {"EventType": event_type, "DeviceType": device_type},
-                [("EventsProcessed", "Count", [count])],
-            )
-        )
-    # Per-event metrics as each type declares them: values grouped by dimension set.
-    values: dict[tuple[str, str, tuple[tuple[str, str], ...]], list[float]] = {}
-    for prepared in outcome.stored:
+    # (metric, unit, dimensions) -> values; one document per group of at most 99 values.
+    counts = Counter((p.event.event_type, p.event.device_type) for p in outcome.stored)
+    groups: dict[_Group, list[float]] = {
+        ("EventsProcessed", "Count", (("EventType", kind), ("DeviceType", device))): [count]
+        for (kind, device), count in counts.items()
+    }
+    for prepared in outcome.stored:  # per-event metrics, as each type declares them
         declared = model.get(prepared.event.event_type)
-        fields = {**prepared.event.fields, **prepared.derived} if declared else {}
+        fields = {**prepared.event.fields, **prepared.derived}
         for metric in declared.metrics if declared is not None else ():
-            if metric.value not in fields:
-                continue
-            dimensions = tuple((name, str(fields[source])) for name, source in metric.dimensions)
-            group = values.setdefault((metric.name, metric.unit, dimensions), [])
-            group.append(float(fields[metric.value]))
-    for (name, unit, dimensions), numbers in sorted(values.items()):
-        for chunk in _chunks(numbers):
+            if metric.value in fields:
+                named = tuple((name, str(fields[source])) for name, source in metric.dimensions)
+                group = groups.setdefault((metric.name, metric.unit, named), [])
+                group.append(float(fields[metric.value]))
+    for reason, count in outcome.quarantined_by_reason.items():
+        groups["Quarantined", "Count", (("Reason", reason),)] = [count]
+    documents = []
+    for (name, unit, dimensions), values in sorted(groups.items()):
+        for start in range(0, len(values), _MAX_VALUES_PER_DOCUMENT):
+            chunk = values[start : start + _MAX_VALUES_PER_DOCUMENT]
             documents.append(_document(provider, dict(dimensions), [(name, unit, chunk)]))
-    for reason, count in sorted(outcome.quarantined_by_reason.items()):
-        documents.append(
-            _document(provider, {"Reason": reason}, [("Quarantined", "Count", [count])])
-        )
-    documents.append(
-        _document(
-            provider,
-            {},
-            [
-                ("Batch/Records", "Count", [outcome.records]),
-                ("Batch/Stored", "Count", [len(outcome.stored)]),
-                ("Batch/Duplicates", "Count", [len(outcome.duplicates)]),
-                ("Batch/Quarantined", "Count", [len(outcome.quarantined)]),
-                ("Batch/Failed", "Count", [len(outcome.failed)]),
-                ("Batch/DynamoDBRequests", "Count", [outcome.dynamodb_requests]),
-                ("Batch/Retries", "Count", [outcome.retries]),
-            ],
-        )
-    )
+    batch = {
+        "Records": outcome.records,
+        "Stored": len(outcome.stored),
+        "Duplicates": len(outcome.duplicates),
+        "Quarantined": len(outcome.quarantined),
+        "Failed": len(outcome.failed),
+        "DynamoDBRequests": outcome.dynamodb_requests,
+        "Retries": outcome.retries,
+    }
+    totals = [(f"Batch/{name}", "Count", [count]) for name, count in batch.items()]
+    documents.append(_document(provider, {}, totals))
     return documents
 
 

@@ -10,7 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from processor.model.rules import format_timestamp
 from processor.retry import RetryPolicy, is_transient
-from processor.types import QuarantineDocument, RecordRef, Rejection
+from processor.types import RecordRef, Rejection
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -24,7 +24,8 @@ def quarantine_key(ref: RecordRef, rejection: Rejection) -> str:
     return f"{KEY_PREFIX}/{rejection.reason.value}/{ref.shard_id}/{ref.sequence_number}.json"
 
 
-def quarantine_document(ref: RecordRef, rejection: Rejection) -> QuarantineDocument:
+def quarantine_document(ref: RecordRef, rejection: Rejection) -> dict[str, str]:
+    """The JSON body of one quarantine object (docs/contracts.md)."""
     return {
         "reason": rejection.reason.value,
         "detail": rejection.detail,

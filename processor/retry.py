@@ -30,21 +30,11 @@ CLIENT_CONFIG = Config(
     parameter_validation=False,
 )
 # Error codes that say "try again later", never "this request is wrong".
-TRANSIENT_ERROR_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "Throttling",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "InternalError",
-        "ServiceUnavailable",
-        "SlowDown",
-        "TransactionInProgressException",
-        "TransactionConflictException",
-        "RequestTimeout",
-    }
-)
+TRANSIENT_ERROR_CODES = frozenset({
+    "ProvisionedThroughputExceededException", "ThrottlingException", "Throttling",
+    "RequestLimitExceeded", "InternalServerError", "InternalError", "ServiceUnavailable",
+    "SlowDown", "TransactionInProgressException", "TransactionConflictException", "RequestTimeout",
+})  # fmt: skip
 # TransactionCanceledException reason codes with the same meaning.
 TRANSIENT_CANCELLATION_CODES = frozenset(
     {

@@ -1,9 +1,8 @@
-"""Values of the pure path, AWS message shapes, reason codes and the package's exceptions."""
+"""Values of the pure path, the partial batch response, reason codes and exceptions."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple, TypedDict
@@ -25,7 +24,7 @@ class RecordRef(NamedTuple):
     shard_id: str
     sequence_number: str
     partition_key: str
-    arrival: datetime
+    arrival: float  # approximateArrivalTimestamp: epoch seconds, as Kinesis gives it
     data_base64: str
 
 
@@ -76,23 +75,7 @@ class PartialBatchResponse(TypedDict):
     batchItemFailures: list[dict[str, str]]
 
 
-class QuarantineDocument(TypedDict):
-    """The JSON body of one quarantine object (docs/contracts.md)."""
-
-    reason: str
-    detail: str
-    shardId: str
-    sequenceNumber: str
-    partitionKey: str
-    approximateArrivalTimestamp: str
-    dataBase64: str
-
-
-class ProcessorError(Exception):
-    """Base class of every error this package raises on purpose."""
-
-
-class SettingsError(ProcessorError):
+class SettingsError(Exception):
     """When an environment variable the function needs is missing or malformed (cold start)."""
 
     def __init__(self, variable: str, problem: str) -> None:
@@ -101,7 +84,7 @@ class SettingsError(ProcessorError):
         self.problem = problem
 
 
-class MalformedEventError(ProcessorError):
+class MalformedEventError(Exception):
     """When the invocation payload is not a Kinesis event (no `Records` list of kinesis records).
 
     A malformed envelope is a wiring bug, not a poison record: the whole invocation fails.

@@ -66,7 +66,7 @@ def classify(record: PlannedRecord, arrival: dt.datetime) -> Poison | Prepared:
         shard_id=_SHARD,
         sequence_number=f"{record.index + 1:056d}",
         partition_key=record.partition_key,
-        arrival=arrival,
+        arrival=arrival.timestamp(),
         data_base64=base64.b64encode(record.data).decode("ascii"),
     )
     return prepare_record(ref, ttl_days=30)

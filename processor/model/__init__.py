@@ -25,13 +25,11 @@ for _declared in (PAGE_VIEW, PURCHASE, USER_SIGNUP, CLICK, ERROR):
     register(_declared)
 
 __all__ = [
-    "CLICK",
     "ERROR",
     "EVENTS_FAMILY",
     "MAX_EVENT_BYTES",
     "PAGE_VIEW",
     "PURCHASE",
-    "USER_SIGNUP",
     "EventType",
     "Family",
     "Field",

@@ -10,13 +10,33 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from processor.currencies import ISO_4217_CODES
 from processor.types import FieldValue, Reason, Rejection
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _IDENTIFIER = r"^[A-Za-z0-9_.:-]+$"
 _IDENTIFIER_RE = re.compile(_IDENTIFIER)
+# ISO 4217 alphabetic codes in use (XTS and XXX, the testing and no-currency codes, excluded).
+ISO_4217_CODES: frozenset[str] = frozenset(
+    {
+        "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+        "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD",
+        "CAD", "CDF", "CHE", "CHF", "CHW", "CLF", "CLP", "CNY", "COP", "COU", "CRC", "CUC", "CUP",
+        "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP",
+        "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS",
+        "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW",
+        "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD",
+        "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD", "NGN",
+        "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR",
+        "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SLL",
+        "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY",
+        "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "USN", "UYI", "UYU", "UYW", "UZS", "VED", "VES",
+        "VND", "VUV", "WST", "XAF", "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XCD", "XCG", "XDR",
+        "XOF", "XPD", "XPF", "XPT", "XSU", "XUA", "YER", "ZAR", "ZMW", "ZWG", "ZWL",
+    }
+)  # fmt: skip
+# format_timestamp()'s own shape (ASCII digits only: \d would also take other scripts' digits).
+_CANONICAL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 TIMESTAMP_MIN = datetime(2000, 1, 1, tzinfo=UTC)
 TIMESTAMP_MAX = datetime(2100, 1, 1, tzinfo=UTC)
 _JSON_NUMBER_START = frozenset(b"-0123456789")
@@ -30,19 +50,13 @@ class InvalidFieldError(Exception):
         self.rejection = Rejection(reason, detail)
 
 
+_JSON_TYPES = {type(None): "null", bool: "boolean", int: "number", Decimal: "number",
+               float: "number", str: "string", list: "array", dict: "object"}  # fmt: skip
+
+
 def type_name(value: object) -> str:
     """The JSON name of a decoded value's type, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | Decimal | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object" if isinstance(value, dict) else type(value).__name__
+    return _JSON_TYPES.get(type(value), type(value).__name__)
 
 
 def _invalid(detail: str) -> InvalidFieldError:
@@ -60,20 +74,20 @@ class Text:
     def wire_type(self) -> Any:
         if self.choices:
             return Literal[self.choices]
-        # No msgspec pattern: its per-string regex costs more than the whole decode; the
+        # No msgspec pattern: its per-string regex costs several times the whole decode; the
         # characters are checked by `quick` instead.
         return Annotated[str, msgspec.Meta(min_length=1, max_length=self.max_length)]
 
-    def quick(self, name: str, value: str) -> str:
+    def quick(self, name: str, value: str | None) -> FieldValue | None:
         """After msgspec checked type and length: the character rules, cheaply when ASCII."""
-        if self.choices:
-            return value
         # Printable ASCII has no control character; the only blank one is all spaces.
-        if value.isascii() and value.isprintable() and (value[0] != " " or value.strip()):
-            if self.identifier and not _IDENTIFIER_RE.match(value):
+        if value is None or (
+            value.isascii() and value.isprintable() and (value[0] != " " or value.strip())
+        ):
+            if self.identifier and value is not None and not _IDENTIFIER_RE.match(value):
                 raise _invalid(f"{name} may only contain letters, digits and _ . : -")
             return value
-        return str(self.check(name, value))
+        return self.check(name, value)
 
     def check(self, name: str, value: object) -> FieldValue:
         if not isinstance(value, str):
@@ -109,6 +123,10 @@ class Number:
     places: int = 6
 
     def wire_type(self) -> Any:
+        if self.integral_only:
+            # Whole numbers only: msgspec checks them completely (a 3.0 is left to the careful
+            # path, which accepts it as 3).
+            return Annotated[int, msgspec.Meta(ge=self.minimum, le=self.maximum)]
         return msgspec.Raw
 
     def from_raw(self, name: str, raw: msgspec.Raw) -> FieldValue | None:
@@ -116,15 +134,21 @@ class Number:
         if not raw:
             return None
         text = bytes(raw)
-        try:
-            whole = int(text)  # the common case: a whole number (JSON has no "1_000")
-        except ValueError:
-            if text[0] not in _JSON_NUMBER_START:
-                return None if text == b"null" else self.check(name, msgspec.json.decode(text))
-            return self.check(name, Decimal(text.decode()))
-        if self.minimum <= whole <= self.maximum:
-            return whole
-        return self.check(name, whole)
+        if text.isdigit():  # the common case: a whole number that is not negative
+            whole = int(text)
+            return whole if self.minimum <= whole <= self.maximum else self.check(name, whole)
+        if text[0] not in _JSON_NUMBER_START:
+            return None if text == b"null" else self.check(name, msgspec.json.decode(text))
+        value = Decimal(text.decode())
+        _, digits, exponent = value.as_tuple()
+        if (
+            not self.integral_only
+            and -self.places <= exponent < 0  # type: ignore[operator]
+            and digits[-1]
+            and self.minimum <= value <= self.maximum
+        ):
+            return value  # few enough decimals, no trailing zero: as `check` would return it
+        return self.check(name, value)
 
     def check(self, name: str, value: object) -> FieldValue:
         if isinstance(value, bool) or not isinstance(value, int | Decimal):
@@ -184,19 +208,6 @@ class Currency:
 Rule = Text | Number | Boolean | Currency
 
 
-def _looks_canonical(text: str) -> bool:
-    """format_timestamp()'s own shape, `2024-01-01T12:00:00.000Z` (string positions: cheaper
-    than a regex; fromisoformat then checks the digits and the date)."""
-    return (
-        len(text) == 24
-        and text[23] == "Z"
-        and text[19] == "."
-        and text[10] == "T"
-        and text.isascii()
-        and text[20:23].isdigit()
-    )
-
-
 def parse_timestamp(name: str, value: object) -> datetime:
     """ISO-8601 date and time with a UTC offset (or Z), between 2000 and 2100, as UTC."""
     if not isinstance(value, str):
@@ -218,28 +229,26 @@ def parse_timestamp(name: str, value: object) -> datetime:
     return parsed
 
 
-def format_timestamp(moment: datetime) -> str:
-    """ISO-8601 UTC with milliseconds: the results table's sort key format."""
+def format_timestamp(moment: datetime | float) -> str:
+    """ISO-8601 UTC with milliseconds (the results table's sort key format) of a datetime or
+    of epoch seconds."""
+    if not isinstance(moment, datetime):
+        moment = datetime.fromtimestamp(moment, UTC)
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def stored_timestamp(sent: object, arrival: datetime) -> str:
-    """The timestamp an event is stored under: as sent when canonical, else normalised."""
+def stored_timestamp(sent: object, arrival: float) -> str:
+    """The timestamp an event is stored under: as sent when canonical, else normalised;
+    `arrival` (epoch seconds) when it has none."""
     if sent is None:
         return format_timestamp(arrival)
-    if isinstance(sent, str) and _looks_canonical(sent):
-        # Already UTC with milliseconds: a real date (fromisoformat) within 2000..2099 is
-        # all that is left to check (the general path below says why when it is not).
+    if isinstance(sent, str) and _CANONICAL.fullmatch(sent) and "2000" <= sent[:4] <= "2099":
+        # Already UTC with milliseconds: a real date and time is all that is left to check
+        # (the general path below says why when it is not).
         try:
             datetime.fromisoformat(sent)
         except ValueError:
             pass
         else:
-            if "2000" <= sent[:4] <= "2099":
-                return sent
+            return sent
     return format_timestamp(parse_timestamp("timestamp", sent))
-
-
-def minute_of(timestamp: str) -> str:
-    """The minute bucket of a format_timestamp() string (a slice: cheaper than strftime)."""
-    return timestamp[:16] + "Z"

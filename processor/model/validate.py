@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Union, cast
 
@@ -19,14 +20,13 @@ from processor.types import FieldValue, Reason, Rejection, ValidEvent
 # Keeps items far below DynamoDB's 400 KB and a full transaction below 4 MB.
 MAX_EVENT_BYTES = 32 * 1024
 
-DefaultId = str | Callable[[], str]
 # userId, eventId and sessionId share one rule.
 _ID_TEXT = cast(Text, USER_ID.rule)
 
 
 def _wire_field(declared: Field) -> tuple[str, Any, Any] | tuple[str, Any]:
     wire = declared.rule.wire_type()
-    if declared.rule.__class__ is Number:
+    if wire is msgspec.Raw:
         # Raw cannot be optional: an absent raw field is empty, a null one is b"null".
         return (declared.name, wire) if declared.required else (declared.name, wire, msgspec.Raw())
     if declared.required:
@@ -37,77 +37,79 @@ def _wire_field(declared: Field) -> tuple[str, Any, Any] | tuple[str, Any]:
 def _struct(declared: EventType) -> type[msgspec.Struct]:
     fields = [_wire_field(f) for f in (*COMMON_FIELDS, *declared.own_fields)]
     fields.append(("timestamp", str | None, None))
+    # gc=False: a wire struct holds only strings, numbers and raw bytes (no cycles), so the
+    # garbage collector need not track one per record.
     return msgspec.defstruct(
-        f"Wire_{declared.name}", fields, tag_field="eventType", tag=declared.name, kw_only=True
+        f"Wire_{declared.name}",
+        fields,
+        tag_field="eventType",
+        tag=declared.name,
+        kw_only=True,
+        gc=False,
     )
 
 
-# Per type: its name, and (field name, rule, required) of each own field that msgspec does not
-# check completely (numbers: raw text; free text: characters).
-_Plan = tuple[str, tuple[tuple[str, Number | Text | None, bool], ...]]
+# Per type: its name, and (field name, what msgspec leaves to check, required) of each own
+# field in declaration order. Left to check: the characters of free text, and decimals (raw).
+_Check = Callable[[str, Any], FieldValue | None] | None
+_Plan = tuple[str, tuple[tuple[str, _Check, bool], ...]]
 
 
 def _plan(declared: EventType) -> _Plan:
-    return declared.name, tuple(
-        (f.name, f.rule if isinstance(f.rule, Number | Text) else None, f.required)
-        for f in declared.own_fields
-    )
+    checks: list[tuple[str, _Check, bool]] = []
+    for field in declared.own_fields:
+        rule = field.rule
+        if isinstance(rule, Text) and not rule.choices:
+            checks.append((field.name, rule.quick, field.required))
+        elif isinstance(rule, Number) and not rule.integral_only:
+            checks.append((field.name, rule.from_raw, field.required))
+        else:
+            checks.append((field.name, None, field.required))
+    return declared.name, tuple(checks)
 
 
-class _Decoder:
-    """The tagged union of every registered type, rebuilt when the registry changes."""
-
-    def __init__(self) -> None:
-        self._built: tuple[msgspec.json.Decoder[Any], dict[type, _Plan]] | None = None
-        registry.on_change(self.reset)
-
-    def reset(self) -> None:
-        self._built = None
-
-    def get(self) -> tuple[msgspec.json.Decoder[Any], dict[type, _Plan]]:
-        if self._built is None:
-            by_struct = {_struct(t): _plan(t) for t in registry.all_types()}
-            union = Union[tuple(by_struct)] if by_struct else Any  # noqa: UP007
-            self._built = (msgspec.json.Decoder(union), by_struct)
-        return self._built
+@functools.cache
+def _decoder() -> tuple[msgspec.json.Decoder[Any], dict[type, _Plan]]:
+    """The tagged union of every registered type, and each struct's plan."""
+    by_struct = {_struct(t): _plan(t) for t in registry.all_types()}
+    union = Union[tuple(by_struct)] if by_struct else Any  # noqa: UP007
+    return msgspec.json.Decoder(union), by_struct
 
 
-_DECODER = _Decoder()
+registry.on_change(_decoder.cache_clear)
 
 
 def wire_decoder() -> msgspec.json.Decoder[Any]:
     """The msgspec decoder of the registered types' tagged union (benchmarks compare it)."""
-    return _DECODER.get()[0]
+    return _decoder()[0]
 
 
 def validate_record(
-    data: bytes, *, default_event_id: DefaultId = "", arrival: datetime | None = None
+    data: bytes, *, default_event_id: str = "", arrival: float | None = None
 ) -> ValidEvent | Rejection:
     """Validate one record's bytes: the normalised event, or precisely why it never can be.
 
-    `default_event_id` (or a function giving it) is used when the event has no eventId;
-    `arrival` (default: now) when it has no timestamp.
+    `default_event_id` is used when the event has no eventId;
+    `arrival` (epoch seconds, default: now) when it has no timestamp.
     """
     if len(data) > MAX_EVENT_BYTES:
         return Rejection(
             Reason.OVERSIZE, f"payload is {len(data)} bytes, the limit is {MAX_EVENT_BYTES}"
         )
-    moment = arrival if arrival is not None else datetime.now(UTC)
-    decoder, by_struct = _DECODER.get()
+    moment = arrival if arrival is not None else time.time()
+    decoder, plans = _decoder()
     try:
         wire = decoder.decode(data)
-    except (msgspec.ValidationError, msgspec.DecodeError):
-        # Rare (poison records only): the careful path says which rule failed, and where.
+        return _event(wire, plans[wire.__class__], default_event_id, moment)
+    except (msgspec.ValidationError, msgspec.DecodeError, InvalidFieldError):
+        # Rare (poison records, and valid ones msgspec is stricter about, such as a count of
+        # 3.0): the careful path decides, and says which rule failed and where.
         return _diagnose(data, default_event_id, moment)
-    try:
-        return _event(wire, by_struct[type(wire)], default_event_id, moment)
-    except InvalidFieldError as invalid:
-        return invalid.rejection
 
 
-def _event(wire: Any, plan: _Plan, default_id: DefaultId, arrival: datetime) -> ValidEvent:
+def _event(wire: Any, plan: _Plan, default_id: str, arrival: float) -> ValidEvent:
+    """The event msgspec decoded, once the rules it does not check hold (else raises)."""
     name, own = plan
-    # Same order as validate_document, so the first failing rule is the same one.
     user_id = _ID_TEXT.quick("userId", wire.userId)
     event_id = wire.eventId
     if event_id is not None:
@@ -117,24 +119,18 @@ def _event(wire: Any, plan: _Plan, default_id: DefaultId, arrival: datetime) -> 
         _ID_TEXT.quick("sessionId", session_id)
     timestamp = stored_timestamp(wire.timestamp, arrival)
     fields: dict[str, FieldValue] = {}
-    for field_name, rule, required in own:
+    for field_name, after_decode, required in own:
         value = getattr(wire, field_name)
-        if rule.__class__ is Number:
-            value = rule.from_raw(field_name, value)
-            if value is None and required:  # a raw field may be null
-                raise InvalidFieldError(
-                    Reason.MISSING_FIELD, f"required field {field_name} is missing"
-                )
-        elif rule is not None and value is not None:
-            value = rule.quick(field_name, value)  # type: ignore[union-attr]
+        if after_decode is not None:
+            value = after_decode(field_name, value)
         if value is not None:
             fields[field_name] = value
-    if event_id is None:
-        event_id = default_id if isinstance(default_id, str) else default_id()
+        elif required:  # a raw number may be null
+            raise InvalidFieldError(Reason.MISSING_FIELD, f"required field {field_name} is missing")
     return ValidEvent(
-        event_id,
+        default_id if event_id is None else event_id,
         name,
-        user_id,
+        user_id,  # type: ignore[arg-type]
         timestamp,
         timestamp[:16] + "Z",
         wire.deviceType or UNKNOWN_DEVICE,
@@ -151,7 +147,7 @@ def _reject_constant(name: str) -> Any:
 _JSON = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
 
 
-def _diagnose(data: bytes, default_id: DefaultId, arrival: datetime) -> ValidEvent | Rejection:
+def _diagnose(data: bytes, default_id: str, arrival: float) -> ValidEvent | Rejection:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -168,7 +164,7 @@ def _diagnose(data: bytes, default_id: DefaultId, arrival: datetime) -> ValidEve
 
 
 def validate_document(
-    data: Mapping[str, Any], *, default_event_id: DefaultId = "", arrival: datetime
+    data: Mapping[str, Any], *, default_event_id: str = "", arrival: float
 ) -> ValidEvent | Rejection:
     """Validate an already decoded event (numbers as int/Decimal) rule by rule, in field order.
 
@@ -189,7 +185,7 @@ def _value(data: Mapping[str, Any], field: Field) -> Any:
     return field.rule.check(field.name, value)
 
 
-def _checked(data: Mapping[str, Any], default_id: DefaultId, arrival: datetime) -> ValidEvent:
+def _checked(data: Mapping[str, Any], default_id: str, arrival: float) -> ValidEvent:
     event_type = data.get("eventType")
     if event_type is None:
         raise InvalidFieldError(Reason.MISSING_FIELD, "required field eventType is missing")
@@ -210,11 +206,8 @@ def _checked(data: Mapping[str, Any], default_id: DefaultId, arrival: datetime) 
         value = _value(data, field)
         if value is not None:
             fields[field.name] = value
-    event_id = common["eventId"]
-    if event_id is None:
-        event_id = default_id if isinstance(default_id, str) else default_id()
     return ValidEvent(
-        event_id=str(event_id),
+        event_id=default_id if common["eventId"] is None else str(common["eventId"]),
         event_type=event_type,
         user_id=str(common["userId"]),
         timestamp=timestamp,

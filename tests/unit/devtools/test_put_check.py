@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
+import time
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -72,7 +72,7 @@ def test_the_event_id_printed_is_the_one_the_processor_stores() -> None:
     assert verdict.valid
     assert verdict.event_id is None
     # WHEN the processor prepares that record
-    ref = RecordRef(shard, sequence, "u1", dt.datetime.now(dt.UTC), base64.b64encode(data).decode())
+    ref = RecordRef(shard, sequence, "u1", time.time(), base64.b64encode(data).decode())
     prepared = prepare_record(ref, ttl_days=30)
     # THEN put's eventId is the processor's
     assert isinstance(prepared, Prepared)

@@ -23,7 +23,7 @@ from tests.unit.processor.factories import click, error, page_view, purchase, si
 def derived(data: dict[str, Any]) -> dict[str, FieldValue]:
     converted = {k: Decimal(str(v)) if isinstance(v, float) else v for k, v in data.items()}
     event = validate_event_data(
-        converted, default_event_id="x", arrival=datetime(2025, 1, 1, tzinfo=UTC)
+        converted, default_event_id="x", arrival=datetime(2025, 1, 1, tzinfo=UTC).timestamp()
     )
     assert isinstance(event, ValidEvent), event
     declared = model.get(event.event_type)

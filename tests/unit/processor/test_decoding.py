@@ -13,7 +13,7 @@ from processor.pipeline import decode_base64, record_ref
 from processor.types import MalformedEventError, Reason, Rejection, ValidEvent
 from tests.unit.processor.factories import SHARD, kinesis_record, sequence_number
 
-ARRIVAL = datetime(2025, 1, 1, tzinfo=UTC)
+ARRIVAL = datetime(2025, 1, 1, tzinfo=UTC).timestamp()
 
 
 def b64(raw: bytes) -> str:
@@ -83,7 +83,7 @@ def test_record_ref_reads_stream_position() -> None:
     assert ref.shard_id == SHARD
     assert ref.sequence_number == sequence_number(7)
     assert ref.partition_key == "pk-0"
-    assert ref.arrival == datetime(2025, 1, 1, 12, 0, 0, 500000, tzinfo=UTC)
+    assert ref.arrival == datetime(2025, 1, 1, 12, 0, 0, 500000, tzinfo=UTC).timestamp()
     assert ref.data_base64 == record["kinesis"]["data"]
 
 

@@ -23,7 +23,7 @@ def prepared(data: dict[str, Any], index: int = 0) -> Prepared:
         shard_id="shardId-000000000000",
         sequence_number=f"{index:056d}",
         partition_key="pk",
-        arrival=datetime(2025, 1, 1, 12, 0, tzinfo=UTC),
+        arrival=datetime(2025, 1, 1, 12, 0, tzinfo=UTC).timestamp(),
         data_base64=base64.b64encode(json.dumps(data).encode()).decode(),
     )
     outcome = prepare_record(ref, ttl_days=30)

@@ -17,7 +17,7 @@ from processor.types import Rejection
 from tests.unit.processor.factories import FACTORIES, purchase
 from tests.unit.processor.test_properties import field_names, json_values
 
-ARRIVAL = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+ARRIVAL = datetime(2025, 1, 1, 12, 0, tzinfo=UTC).timestamp()
 _JSON = json.JSONDecoder(parse_float=Decimal)
 
 
@@ -31,12 +31,16 @@ edge_values = (
     | st.sampled_from(
         [" ", "  x", "\u00a0", "a\u0001b", "x" * 129, "2025-01-01T12:00:00.000Z",
          "2025-02-30T12:00:00.000Z", "1999-12-31T23:59:59.999Z", "2025-01-01t12:00:00.000Z",
-         "usd", "EUR", "cta", "a b", "a.b:c-d_e", 1e3, 12.34567, -0.0, 10_001, 600_000.0005]
+         "usd", "EUR", "cta", "a b", "a.b:c-d_e", 1e3, 12.34567, -0.0, 10_001, 600_000.0005,
+         "2025-W01-1T12:00:00.000Z", 3.0, 0.1, 2.50, 1e-05, -1]
     )
 )  # fmt: skip
 
 
-@settings(max_examples=400)
+# No deadline: an example takes well under a millisecond, but on a loaded machine one stalled
+# example made Hypothesis report "unreliable test timings" once (30,000 examples found no
+# disagreement).
+@settings(max_examples=400, deadline=None)
 @given(st.sampled_from(FACTORIES), st.dictionaries(field_names, edge_values, max_size=4))
 def test_fast_path_and_careful_path_agree(factory: Any, changes: dict[str, Any]) -> None:
     # GIVEN any mutation of a valid event, as bytes

@@ -14,7 +14,7 @@ from processor.pipeline import Poison, Prepared, prepare_record
 from processor.types import Reason, RecordRef
 from tests.unit.processor.factories import FACTORIES
 
-ARRIVAL = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+ARRIVAL = datetime(2025, 1, 1, 12, 0, tzinfo=UTC).timestamp()
 
 json_values = st.recursive(
     st.none()

@@ -12,7 +12,7 @@ from processor.model import validate_document as validate_event_data
 from processor.types import Reason, Rejection, ValidEvent
 from tests.unit.processor.factories import FACTORIES, click, error, page_view, purchase, signup
 
-ARRIVAL = datetime(2025, 1, 1, 12, 30, 15, 250000, tzinfo=UTC)
+ARRIVAL = datetime(2025, 1, 1, 12, 30, 15, 250000, tzinfo=UTC).timestamp()
 
 
 def validate(data: dict[str, Any]) -> ValidEvent | Rejection:
@@ -145,12 +145,15 @@ def test_iso_timestamps_with_offset_pass(value: str) -> None:
         ("2025-01-01T12:00:00.123+00:00", "2025-01-01T12:00:00.123Z"),
         ("2025-01-01T12:00:00.1234Z", "2025-01-01T12:00:00.123Z"),
         (" 2025-01-01T12:00:00.123Z", "2025-01-01T12:00:00.123Z"),
+        # An ISO week date of the canonical length is still normalised (its minute bucket too).
+        ("2025-W01-1T12:00:00.000Z", "2024-12-30T12:00:00.000Z"),
     ],
 )
 def test_timestamps_are_stored_in_one_format(sent: str, stored: str) -> None:
     result = validate(click(timestamp=sent))
     assert isinstance(result, ValidEvent)
     assert result.timestamp == stored
+    assert result.minute == stored[:16] + "Z"
 
 
 @pytest.mark.parametrize(
