@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Duration, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+
+from stack.buckets import retained_private_bucket
 
 FAILURE_QUEUE_RETENTION = Duration.days(14)
 # The same 14 days as the queue: long enough to notice the alarm and re-drive, then gone.
@@ -113,34 +115,16 @@ class FailureDestination:
         # S3-managed keys: with a customer-managed KMS key the execution role would also need
         # kms:GenerateDataKey on it (Lambda Developer Guide, same page), and the key's policy
         # would have to allow that.
-        bucket = s3.Bucket(
+        return retained_private_bucket(
             self._scope,
             "FailureBucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="ExpireDiscardedBatches",
-                    expiration=FAILURE_OBJECT_EXPIRY,
-                    abort_incomplete_multipart_upload_after=Duration.days(1),
-                )
-            ],
+            expiry=FAILURE_OBJECT_EXPIRY,
+            rule_id="ExpireDiscardedBatches",
             # Request metrics for the PutRequests alarm (an object written = a discarded batch).
             metrics=[s3.BucketMetrics(id=FAILURE_METRICS_FILTER_ID)],
-            # The records of discarded batches are the only copy once the stream's retention
-            # passes: `cdk destroy` keeps the bucket, like the quarantine bucket.
-            removal_policy=RemovalPolicy.RETAIN,
+            no_access_log_reason=(
+                "Only the mapping writes here (with the processor role) and only operators "
+                "read; a second bucket for server access logs would cost more than the "
+                "records it audits. Use CloudTrail data events if an audit trail is required."
+            ),
         )
-        Validations.of(bucket).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-S1",
-                reason=(
-                    "Only the mapping writes here (with the processor role) and only operators "
-                    "read; a second bucket for server access logs would cost more than the "
-                    "records it audits. Use CloudTrail data events if an audit trail is required."
-                ),
-            )
-        )
-        return bucket
