@@ -10,7 +10,7 @@ keyed three ways (the processor writes `<minute>/<lane id>`; the client rewrites
 for the other two):
 
 - `minute`: one item per metric and minute (the layout before partial items);
-- `slot`: `<minute>/<shardId>.<crc32(first partition key of the batch) % 8>` (branch i10agg);
+- `slot`: `<minute>/<shardId>.<crc32(first partition key of the batch) % 8>` (an earlier design, not shipped);
 - `environment`: `<minute>/<lane id>` of the invocation's execution environment (the layout).
 
 Two measures. Exposure: one run, every aggregates write timed at the client, counted as exposed
@@ -56,7 +56,7 @@ FACTOR = 2
 RATE = 2_000  # events/s offered to the stack
 SECONDS = 10
 BATCH = 100
-SLOTS = 8  # i10agg's partition-key slots per shard
+SLOTS = 8  # the earlier design's partition-key slots per shard
 ROUNDS = 3
 PUT_TICK = 0.25  # seconds between PutRecords bursts in the driver run
 # The driver run's puts: shorter, so that the stack drains them within the pipeline benchmark's
@@ -82,7 +82,8 @@ class LaneState:
 
     name: str
     shard: str
-    slot: str = ""  # i10agg's lane of the current batch: shard and first partition key's slot
+    # the earlier design's lane of the current batch: shard and first partition key's slot
+    slot: str = ""
 
 
 @dataclass
