@@ -10,7 +10,8 @@ keyed three ways (the processor writes `<minute>/<lane id>`; the client rewrites
 for the other two):
 
 - `minute`: one item per metric and minute (the layout before partial items);
-- `slot`: `<minute>/<shardId>.<crc32(first partition key of the batch) % 8>` (an earlier design, not shipped);
+- `slot`: `<minute>/<shardId>.<crc32(first partition key of the batch) % 8>` (an earlier
+  design, not shipped);
 - `environment`: `<minute>/<lane id>` of the invocation's execution environment (the layout).
 
 Two measures. Exposure: one run, every aggregates write timed at the client, counted as exposed
