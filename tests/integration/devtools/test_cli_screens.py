@@ -125,6 +125,10 @@ def test_empty_and_not_found_answers_say_what_to_do_next(deployed: DeployedStack
     assert "widen --minutes" in said
 
 
+def _sigint_as_from_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class _NewRecords:
     """Reads only what reaches the stream after it is made (LATEST iterators, moved on with each
     read): scanning from the trim horizon slows down as the shared stream fills up."""
@@ -152,11 +156,12 @@ class _NewRecords:
 def test_ctrl_c_during_a_replay_says_what_was_sent_and_exits_130(
     deployed: DeployedStack, tmp_path: Path
 ) -> None:
-    # GIVEN a slow scenario (60 clicks at 4 records/s)
+    # GIVEN a slow scenario (600 clicks at 4 records/s: 150 s, so that Ctrl-C always lands while
+    # it is sending, however long the stream takes to show its first records)
     path = tmp_path / "slow.yaml"
     path.write_text(
         "version: 1\nname: slow_clicks\nsend: {rate: 4}\n"
-        "traffic:\n  - generate: {type: click, count: 60}\n"
+        "traffic:\n  - generate: {type: click, count: 600}\n"
     )
     arriving = _NewRecords(deployed)
     process = subprocess.Popen(
@@ -165,10 +170,14 @@ def test_ctrl_c_during_a_replay_says_what_was_sent_and_exits_130(
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
+        # As from a terminal. A job a shell starts in the background (`cmd &`, as CI runners
+        # may start the suite) ignores SIGINT, its children inherit that, and Python then never
+        # raises KeyboardInterrupt: the test must not depend on how the suite was started.
+        preexec_fn=_sigint_as_from_a_terminal,
     )
     # WHEN Ctrl-C arrives once the first records of its run are on the stream
     assert process.stderr is not None
-    announced = process.stderr.readline()  # "slow_clicks: 60 records, run r1234abcd"
+    announced = process.stderr.readline()  # "slow_clicks: 600 records, run r1234abcd"
     run_id = announced.strip().rsplit(" ", 1)[-1]
     assert run_id.startswith("r"), announced
     deadline = time.monotonic() + 60
