@@ -50,7 +50,7 @@ def event_adapter() -> pydantic.TypeAdapter[Any]:
                 f"Pydantic_{declared.name}",
                 eventType=(tag, ...),
                 timestamp=(str | None, None),
-                **_fields([*COMMON_FIELDS, *declared.own_fields]),
+                **_fields([*COMMON_FIELDS, *declared.fields]),
             )
         )
     union: Any = Annotated[Union[tuple(models)], pydantic.Field(discriminator="eventType")]  # noqa: UP007

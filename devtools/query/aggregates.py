@@ -61,7 +61,9 @@ def belongs(row: agg.AggregateRow, event_type: str) -> bool:
     """Whether an aggregates row describes `event_type` (its events row or its own family)."""
     if row.family == agg.EVENTS:
         return bool(row.dimensions) and row.dimensions[0] == event_type
-    return model.family_owner(row.family) == event_type
+    declared = model.get(event_type)
+    family = declared.family if declared else None
+    return family is not None and family.name == row.family
 
 
 def breakdown(rows: Iterable[agg.AggregateRow], minute: str) -> TypeMinute:

@@ -23,7 +23,7 @@ def sample_attributes() -> tuple[str, ...]:
     """Attributes shown in sample rows: user, device, and each type's required fields."""
     names = dict.fromkeys(_COMMON_SAMPLE)
     for declared in model.all_types():
-        names.update(dict.fromkeys(declared.required))
+        names.update(dict.fromkeys(f.name for f in declared.fields if f.required))
     return tuple(names)
 
 

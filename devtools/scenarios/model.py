@@ -30,7 +30,7 @@ from devtools.scenarios.values import (
     WholeMagnitude,
 )
 from processor import model
-from processor.model.common import SESSION_ID, USER_ID
+from processor.model.common import COMMON_EXAMPLES
 
 StepKind = Literal["events", "generate", "burst", "malformed", "duplicate", "pause"]
 STEP_KINDS: tuple[StepKind, ...] = get_args(StepKind)
@@ -159,11 +159,7 @@ class Generator(Format, frozen=True, kw_only=True):
     def all_fields(self) -> dict[str, FieldValue]:
         """userId, sessionId, the type's own example fields, then the file's, in this order."""
         declared = model.get(self.type)
-        examples: dict[str, Any] = {
-            f.name: f.example
-            for f in (USER_ID, SESSION_ID, *(declared.fields if declared else ()))
-            if f.example is not None
-        }
+        examples = {**COMMON_EXAMPLES, **(declared.examples if declared else {})}
         defaults = msgspec.convert(examples, dict[str, FieldValue])
         return {**defaults, **self.fields}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from processor.model.common import EXAMPLE_PAGES, URL, optional_page_path
 from processor.model.rules import Text
@@ -29,12 +30,9 @@ def interaction_category(element_id: str, element_type: str | None) -> str:
     return "action" if kind == "button" else "other"
 
 
-def derive(fields: Mapping[str, FieldValue]) -> dict[str, FieldValue]:
-    element_type = fields.get("elementType")
+def derive(fields: Mapping[str, Any]) -> dict[str, FieldValue]:
     return {
-        "interactionCategory": interaction_category(
-            str(fields["elementId"]), None if element_type is None else str(element_type)
-        ),
+        "interactionCategory": interaction_category(fields["elementId"], fields.get("elementType")),
         "pagePath": optional_page_path(fields.get("pageUrl")),
     }
 
@@ -43,19 +41,15 @@ CLICK = EventType(
     name="click",
     description="an element was clicked",
     fields=(
-        Field(
-            "elementId",
-            Text(128),
-            required=True,
-            example={"choice": ["cta-button", "nav-home", "add-to-cart", "search-box"]},
-        ),
-        Field(
-            "elementType",
-            Text(32, identifier=True),
-            example={"choice": ["button", "link", "input"]},
-        ),
-        Field("pageUrl", URL, example={"choice": EXAMPLE_PAGES}),
+        Field("elementId", Text(128), required=True),
+        Field("elementType", Text(32, identifier=True)),
+        Field("pageUrl", URL),
     ),
+    examples={
+        "elementId": {"choice": ["cta-button", "nav-home", "add-to-cart", "search-box"]},
+        "elementType": {"choice": ["button", "link", "input"]},
+        "pageUrl": {"choice": EXAMPLE_PAGES},
+    },
     derive=derive,
     derived=("interactionCategory", "pagePath"),
     family=Family("clicks", dimensions=("elementId",), labels=("element",)),

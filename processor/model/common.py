@@ -16,14 +16,17 @@ URL = Text(2048)
 EXAMPLE_PAGES = {"/home": 4, "/product": 3, "/search": 2, "/cart": 1, "/checkout": 1}
 
 # eventType and timestamp are common too; they are handled by name (tag and normalisation).
-USER_ID = Field(
-    "userId", Text(128), required=True, example={"int": [1, 500], "format": "user_{:04d}"}
-)
+USER_ID = Field("userId", Text(128), required=True)
 EVENT_ID = Field("eventId", Text(128))
-SESSION_ID = Field("sessionId", Text(128), example={"int": [1, 2000], "format": "session_{:05d}"})
+SESSION_ID = Field("sessionId", Text(128))
 DEVICE_TYPE = Field("deviceType", Text(16, choices=DEVICE_TYPES))
 COMMON_FIELDS: tuple[Field, ...] = (USER_ID, EVENT_ID, SESSION_ID, DEVICE_TYPE)
 COMMON_NAMES: tuple[str, ...] = ("eventType", "timestamp", *(f.name for f in COMMON_FIELDS))
+# Generated before each type's own examples (EventType.examples).
+COMMON_EXAMPLES = {
+    "userId": {"int": [1, 500], "format": "user_{:04d}"},
+    "sessionId": {"int": [1, 2000], "format": "session_{:05d}"},
+}
 
 
 def page_path(url: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from processor.model.common import EXAMPLE_PAGES, URL, optional_page_path
 from processor.model.rules import Text
@@ -41,8 +42,8 @@ def error_severity(error_type: str, category: str, path: str) -> str:
     return "medium" if category in ("client", "network") else "low"
 
 
-def derive(fields: Mapping[str, FieldValue]) -> dict[str, FieldValue]:
-    error_type = str(fields["errorType"])
+def derive(fields: Mapping[str, Any]) -> dict[str, FieldValue]:
+    error_type = fields["errorType"]
     path = optional_page_path(fields.get("pageUrl"))
     category = error_category(error_type)
     return {
@@ -56,26 +57,21 @@ ERROR = EventType(
     name="error",
     description="the client reported an error",
     fields=(
-        Field(
-            "errorType",
-            Text(64, identifier=True),
-            required=True,
-            example={"choice": {"javascript": 6, "network": 3, "validation": 1}},
-        ),
-        Field(
-            "errorMessage",
-            Text(2048),
-            required=True,
-            example={
-                "choice": [
-                    "Cannot read property of undefined",
-                    "NetworkError when attempting to fetch resource",
-                    "Payment form validation failed",
-                ]
-            },
-        ),
-        Field("pageUrl", URL, example={"choice": EXAMPLE_PAGES}),
+        Field("errorType", Text(64, identifier=True), required=True),
+        Field("errorMessage", Text(2048), required=True),
+        Field("pageUrl", URL),
     ),
+    examples={
+        "errorType": {"choice": {"javascript": 6, "network": 3, "validation": 1}},
+        "errorMessage": {
+            "choice": [
+                "Cannot read property of undefined",
+                "NetworkError when attempting to fetch resource",
+                "Payment form validation failed",
+            ]
+        },
+        "pageUrl": {"choice": EXAMPLE_PAGES},
+    },
     derive=derive,
     derived=("pagePath", "errorCategory", "severity"),
     family=Family("errors", dimensions=("errorType", "pagePath"), labels=("errorType", "page")),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
-from processor.model.common import DEVICE_TYPE, EXAMPLE_PAGES, URL, page_path
+from processor.model.common import EXAMPLE_PAGES, URL, page_path
 from processor.model.rules import Number
 from processor.model.spec import EventType, Family, Field, Metric
 from processor.types import FieldValue
@@ -27,13 +28,11 @@ def engagement_score(pages_viewed: int | None, session_length_s: int | Decimal |
     return min(100, points)
 
 
-def derive(fields: Mapping[str, FieldValue]) -> dict[str, FieldValue]:
-    pages = fields.get("pagesViewed")
-    session = fields.get("sessionLength")
+def derive(fields: Mapping[str, Any]) -> dict[str, FieldValue]:
     return {
-        "pagePath": page_path(str(fields["pageUrl"])),
-        "loadTimeClass": load_time_class(fields["loadTime"]),  # type: ignore[arg-type]
-        "engagementScore": engagement_score(pages, session),  # type: ignore[arg-type]
+        "pagePath": page_path(fields["pageUrl"]),
+        "loadTimeClass": load_time_class(fields["loadTime"]),
+        "engagementScore": engagement_score(fields.get("pagesViewed"), fields.get("sessionLength")),
     }
 
 
@@ -41,17 +40,18 @@ PAGE_VIEW = EventType(
     name="page_view",
     description="a page was loaded",
     fields=(
-        Field("pageUrl", URL, required=True, example={"choice": EXAMPLE_PAGES}),
-        Field(
-            "loadTime",
-            Number(0, 600_000, places=3),
-            required=True,
-            example={"normal": {"mean": 900, "stddev": 350, "min": 80, "max": 6000}, "round": 0},
-        ),
-        DEVICE_TYPE.with_example({"choice": {"desktop": 5, "mobile": 4, "tablet": 1}}),
-        Field("sessionLength", Number(0, 86_400, places=3), example={"int": [5, 1800]}),
-        Field("pagesViewed", Number(1, 10_000, integral_only=True), example={"int": [1, 20]}),
+        Field("pageUrl", URL, required=True),
+        Field("loadTime", Number(0, 600_000, places=3), required=True),
+        Field("sessionLength", Number(0, 86_400, places=3)),
+        Field("pagesViewed", Number(1, 10_000, integral_only=True)),
     ),
+    examples={
+        "pageUrl": {"choice": EXAMPLE_PAGES},
+        "loadTime": {"normal": {"mean": 900, "stddev": 350, "min": 80, "max": 6000}, "round": 0},
+        "deviceType": {"choice": {"desktop": 5, "mobile": 4, "tablet": 1}},
+        "sessionLength": {"int": [5, 1800]},
+        "pagesViewed": {"int": [1, 20]},
+    },
     derive=derive,
     derived=("pagePath", "loadTimeClass", "engagementScore"),
     family=Family("loadtime", sums="loadTime", histogram="loadTime"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
 from processor.model.rules import Currency, Number, Text
 from processor.model.spec import EventType, Family, Field, Metric
@@ -30,11 +31,11 @@ def average_item_value(amount: int | Decimal, items_count: int) -> Decimal:
     return (Decimal(amount) / items_count).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
 
 
-def derive(fields: Mapping[str, FieldValue]) -> dict[str, FieldValue]:
+def derive(fields: Mapping[str, Any]) -> dict[str, FieldValue]:
     amount = fields["amount"]
     return {
-        "averageItemValue": average_item_value(amount, fields["itemsCount"]),  # type: ignore[arg-type]
-        "valueTier": value_tier(amount),  # type: ignore[arg-type]
+        "averageItemValue": average_item_value(amount, fields["itemsCount"]),
+        "valueTier": value_tier(amount),
     }
 
 
@@ -42,30 +43,17 @@ PURCHASE = EventType(
     name="purchase",
     description="an order was paid",
     fields=(
-        Field(
-            "amount",
-            Number(0, 1_000_000_000, places=4),
-            required=True,
-            example={"uniform": [5, 250], "round": 2},
-        ),
-        Field(
-            "currency",
-            Currency(),
-            required=True,
-            example={"choice": {"USD": 6, "EUR": 3, "GBP": 1}},
-        ),
-        Field(
-            "itemsCount",
-            Number(1, 10_000, integral_only=True),
-            required=True,
-            example={"int": [1, 5]},
-        ),
-        Field(
-            "paymentMethod",
-            Text(32, identifier=True),
-            example={"choice": ["credit_card", "paypal", "apple_pay", "debit_card"]},
-        ),
+        Field("amount", Number(0, 1_000_000_000, places=4), required=True),
+        Field("currency", Currency(), required=True),
+        Field("itemsCount", Number(1, 10_000, integral_only=True), required=True),
+        Field("paymentMethod", Text(32, identifier=True)),
     ),
+    examples={
+        "amount": {"uniform": [5, 250], "round": 2},
+        "currency": {"choice": {"USD": 6, "EUR": 3, "GBP": 1}},
+        "itemsCount": {"int": [1, 5]},
+        "paymentMethod": {"choice": ["credit_card", "paypal", "apple_pay", "debit_card"]},
+    },
     derive=derive,
     derived=("averageItemValue", "valueTier"),
     family=Family("revenue", dimensions=("currency",), sums="amount"),

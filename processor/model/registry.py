@@ -22,15 +22,16 @@ def register(event_type: EventType) -> EventType:
     """Add an event type; every derived view (decoder, schema, readers) follows at once."""
     if event_type.name in _TYPES:
         raise RegistryError(f"event type {event_type.name!r} is already registered")
-    names = [f.name for f in event_type.own_fields]
+    names = [f.name for f in event_type.fields]
     clashes = sorted({n for n in names if n in COMMON_NAMES or names.count(n) > 1})
     if clashes:
         raise RegistryError(f"{event_type.name}: fields declared twice: {', '.join(clashes)}")
+    undeclared = ", ".join(sorted(set(event_type.examples) - {*names, *COMMON_NAMES}))
+    if undeclared:
+        raise RegistryError(f"{event_type.name}: examples of undeclared fields: {undeclared}")
     family = event_type.family
-    if family is not None:
-        taken = {t.family.name for t in _TYPES.values() if t.family} | {EVENTS_FAMILY.name}
-        if family.name in taken:
-            raise RegistryError(f"{event_type.name}: aggregates family {family.name!r} is taken")
+    if family is not None and family.name in families():
+        raise RegistryError(f"{event_type.name}: aggregates family {family.name!r} is taken")
     _TYPES[event_type.name] = event_type
     _changed()
     return event_type
@@ -70,18 +71,10 @@ def field_names(event_type: str) -> tuple[str, ...]:
     declared = _TYPES.get(event_type)
     if declared is None:
         return ()
-    return (*COMMON_NAMES, *(f.name for f in declared.own_fields))
+    return (*COMMON_NAMES, *(f.name for f in declared.fields))
 
 
 def families() -> dict[str, Family]:
     """Every aggregates family by its metricKey prefix, `events` included."""
-    found = {EVENTS_FAMILY.name: EVENTS_FAMILY}
-    for declared in _TYPES.values():
-        if declared.family is not None:
-            found[declared.family.name] = declared.family
-    return found
-
-
-def family_owner(family: str) -> str | None:
-    """The event type whose family this is (None for `events` and unknown families)."""
-    return next((t.name for t in _TYPES.values() if t.family and t.family.name == family), None)
+    declared = [t.family for t in _TYPES.values() if t.family is not None]
+    return {family.name: family for family in (EVENTS_FAMILY, *declared)}

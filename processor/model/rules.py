@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import msgspec
 
@@ -63,6 +63,14 @@ def _invalid(detail: str) -> InvalidFieldError:
     return InvalidFieldError(Reason.INVALID_FIELD, detail)
 
 
+class _CheckedByMsgspec:
+    """A rule whose wire type msgspec checks completely while decoding."""
+
+    def after_decode(self, _name: str, value: FieldValue | None) -> FieldValue | None:
+        """What is left to check of a decoded value (None: absent); raises if invalid."""
+        return value
+
+
 @dataclass(frozen=True)
 class Text:
     """A string of 1..max_length characters, no control characters, optional pattern/choices."""
@@ -75,21 +83,22 @@ class Text:
         if self.choices:
             return Literal[self.choices]
         # No msgspec pattern: its per-string regex costs several times the whole decode; the
-        # characters are checked by `quick` instead.
+        # characters are checked by `after_decode` instead.
         return Annotated[str, msgspec.Meta(min_length=1, max_length=self.max_length)]
 
-    def quick(self, name: str, value: str | None) -> FieldValue | None:
-        """After msgspec checked type and length: the character rules, cheaply when ASCII."""
-        # Printable ASCII has no control character; the only blank one is all spaces.
+    def after_decode(self, name: str, value: str | None) -> str | None:
+        # Printable ASCII has no control character and is blank only when all spaces: most text
+        # passes without a regex; `check` decides the rest, and says why.
         if value is None or (
-            value.isascii() and value.isprintable() and (value[0] != " " or value.strip())
+            value.isascii()
+            and value.isprintable()
+            and (value[0] != " " or value.strip())
+            and (not self.identifier or _IDENTIFIER_RE.match(value))
         ):
-            if self.identifier and value is not None and not _IDENTIFIER_RE.match(value):
-                raise _invalid(f"{name} may only contain letters, digits and _ . : -")
             return value
         return self.check(name, value)
 
-    def check(self, name: str, value: object) -> FieldValue:
+    def check(self, name: str, value: object) -> str:
         if not isinstance(value, str):
             raise _invalid(f"{name} must be a string, got {type_name(value)}")
         if not value.strip():
@@ -129,8 +138,10 @@ class Number:
             return Annotated[int, msgspec.Meta(ge=self.minimum, le=self.maximum)]
         return msgspec.Raw
 
-    def from_raw(self, name: str, raw: msgspec.Raw) -> FieldValue | None:
+    def after_decode(self, name: str, raw: Any) -> FieldValue | None:
         """The value of a raw JSON field (None when absent or null), checked like `check`."""
+        if self.integral_only:
+            return cast("int | None", raw)  # msgspec checked whole numbers completely
         if not raw:
             return None
         text = bytes(raw)
@@ -142,8 +153,7 @@ class Number:
         value = Decimal(text.decode())
         _, digits, exponent = value.as_tuple()
         if (
-            not self.integral_only
-            and -self.places <= exponent < 0  # type: ignore[operator]
+            -self.places <= exponent < 0  # type: ignore[operator]
             and digits[-1]
             and self.minimum <= value <= self.maximum
         ):
@@ -177,7 +187,7 @@ class Number:
 
 
 @dataclass(frozen=True)
-class Boolean:
+class Boolean(_CheckedByMsgspec):
     """A JSON true/false."""
 
     def wire_type(self) -> Any:
@@ -190,7 +200,7 @@ class Boolean:
 
 
 @dataclass(frozen=True)
-class Currency:
+class Currency(_CheckedByMsgspec):
     """An ISO 4217 alphabetic code in upper case."""
 
     def wire_type(self) -> Any:

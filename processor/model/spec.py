@@ -1,4 +1,4 @@
-"""What declares an event type: fields, derived fields, aggregates family, metrics; the registry."""
+"""What declares an event type: fields, derived fields, aggregates family, metrics, examples."""
 
 from __future__ import annotations
 
@@ -9,32 +9,21 @@ from typing import Any
 from processor.model.rules import Rule
 from processor.types import FieldValue
 
-Derive = Callable[[Mapping[str, FieldValue]], dict[str, FieldValue]]
+# Receives the validated fields (absent optional ones left out), so their rules fix the types.
+Derive = Callable[[Mapping[str, Any]], dict[str, FieldValue]]
 
 
-def no_derived(_fields: Mapping[str, FieldValue]) -> dict[str, FieldValue]:
+def no_derived(_fields: Mapping[str, Any]) -> dict[str, FieldValue]:
     return {}
 
 
 @dataclass(frozen=True)
 class Field:
-    """One field of an event: its rule, whether it is required, and how scenarios make values.
-
-    `example` is a scenario field spec (a literal, or a distribution such as
-    `{"int": [1, 5]}` / `{"choice": {...}}`, see docs/scenarios.md) used by generators.
-    """
+    """One type-specific field of an event: its rule, and whether it is required."""
 
     name: str
     rule: Rule
     required: bool = False
-    example: Any = None
-    # True: a common field (userId, deviceType...) listed only to give this type its own
-    # example values at this position; validated once, as a common field.
-    common: bool = False
-
-    def with_example(self, example: Any) -> Field:
-        """This common field, with type-specific example values."""
-        return Field(self.name, self.rule, self.required, example, common=True)
 
 
 @dataclass(frozen=True)
@@ -71,20 +60,18 @@ class Metric:
 
 @dataclass(frozen=True)
 class EventType:
-    """Everything the pipeline and devtools know of one event type, in one place."""
+    """Everything the pipeline and devtools know of one event type, in one place.
+
+    `examples` gives scenario generators a field spec per field name (a literal, or a
+    distribution such as `{"int": [1, 5]}` / `{"choice": {...}}`, see docs/scenarios.md), drawn
+    in this order; it may also give a common field (deviceType...) this type's own values.
+    """
 
     name: str
     fields: tuple[Field, ...]
+    examples: Mapping[str, Any] = field(default_factory=dict)
     derive: Derive = no_derived
     derived: tuple[str, ...] = ()  # names `derive` returns, in item order
     family: Family | None = None
     metrics: tuple[Metric, ...] = ()
     description: str = ""
-    # The type-specific fields (validated and stored as this type's fields), and the required.
-    own_fields: tuple[Field, ...] = field(init=False)
-    required: tuple[str, ...] = field(init=False)
-
-    def __post_init__(self) -> None:
-        own = tuple(f for f in self.fields if not f.common)
-        object.__setattr__(self, "own_fields", own)
-        object.__setattr__(self, "required", tuple(f.name for f in own if f.required))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from processor.model.rules import Boolean, Text
 from processor.model.spec import EventType, Family, Field
@@ -40,9 +41,8 @@ def attribution_channel(campaign: str) -> str:
     return "referral"
 
 
-def derive(fields: Mapping[str, FieldValue]) -> dict[str, FieldValue]:
-    source = fields.get("campaignSource")
-    campaign = campaign_key(None if source is None else str(source))
+def derive(fields: Mapping[str, Any]) -> dict[str, FieldValue]:
+    campaign = campaign_key(fields.get("campaignSource"))
     return {"campaignKey": campaign, "attributionChannel": attribution_channel(campaign)}
 
 
@@ -50,19 +50,15 @@ USER_SIGNUP = EventType(
     name="user_signup",
     description="an account was created",
     fields=(
-        Field(
-            "signupMethod",
-            Text(32, identifier=True),
-            required=True,
-            example={"choice": ["email", "google", "apple", "github"]},
-        ),
-        Field(
-            "campaignSource",
-            Text(64),
-            example={"choice": ["google", "facebook", "newsletter", "direct", "twitter"]},
-        ),
-        Field("marketingConsent", Boolean(), example={"choice": [True, False]}),
+        Field("signupMethod", Text(32, identifier=True), required=True),
+        Field("campaignSource", Text(64)),
+        Field("marketingConsent", Boolean()),
     ),
+    examples={
+        "signupMethod": {"choice": ["email", "google", "apple", "github"]},
+        "campaignSource": {"choice": ["google", "facebook", "newsletter", "direct", "twitter"]},
+        "marketingConsent": {"choice": [True, False]},
+    },
     derive=derive,
     derived=("campaignKey", "attributionChannel"),
     family=Family("signups", dimensions=("campaignKey",), labels=("campaign",)),

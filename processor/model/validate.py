@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Union, cast
 
@@ -13,7 +13,7 @@ import msgspec
 
 from processor.model import registry
 from processor.model.common import COMMON_FIELDS, UNKNOWN_DEVICE, USER_ID
-from processor.model.rules import InvalidFieldError, Number, Text, stored_timestamp, type_name
+from processor.model.rules import InvalidFieldError, Text, stored_timestamp, type_name
 from processor.model.spec import EventType, Field
 from processor.types import FieldValue, Reason, Rejection, ValidEvent
 
@@ -26,16 +26,15 @@ _ID_TEXT = cast(Text, USER_ID.rule)
 
 def _wire_field(declared: Field) -> tuple[str, Any, Any] | tuple[str, Any]:
     wire = declared.rule.wire_type()
-    if wire is msgspec.Raw:
-        # Raw cannot be optional: an absent raw field is empty, a null one is b"null".
-        return (declared.name, wire) if declared.required else (declared.name, wire, msgspec.Raw())
     if declared.required:
         return (declared.name, wire)
+    if wire is msgspec.Raw:  # Raw cannot be optional: absent it is empty, null it is b"null"
+        return (declared.name, wire, msgspec.Raw())
     return (declared.name, wire | None, None)
 
 
 def _struct(declared: EventType) -> type[msgspec.Struct]:
-    fields = [_wire_field(f) for f in (*COMMON_FIELDS, *declared.own_fields)]
+    fields = [_wire_field(f) for f in (*COMMON_FIELDS, *declared.fields)]
     fields.append(("timestamp", str | None, None))
     # gc=False: a wire struct holds only strings, numbers and raw bytes (no cycles), so the
     # garbage collector need not track one per record.
@@ -49,29 +48,10 @@ def _struct(declared: EventType) -> type[msgspec.Struct]:
     )
 
 
-# Per type: its name, and (field name, what msgspec leaves to check, required) of each own
-# field in declaration order. Left to check: the characters of free text, and decimals (raw).
-_Check = Callable[[str, Any], FieldValue | None] | None
-_Plan = tuple[str, tuple[tuple[str, _Check, bool], ...]]
-
-
-def _plan(declared: EventType) -> _Plan:
-    checks: list[tuple[str, _Check, bool]] = []
-    for field in declared.own_fields:
-        rule = field.rule
-        if isinstance(rule, Text) and not rule.choices:
-            checks.append((field.name, rule.quick, field.required))
-        elif isinstance(rule, Number) and not rule.integral_only:
-            checks.append((field.name, rule.from_raw, field.required))
-        else:
-            checks.append((field.name, None, field.required))
-    return declared.name, tuple(checks)
-
-
 @functools.cache
-def _decoder() -> tuple[msgspec.json.Decoder[Any], dict[type, _Plan]]:
-    """The tagged union of every registered type, and each struct's plan."""
-    by_struct = {_struct(t): _plan(t) for t in registry.all_types()}
+def _decoder() -> tuple[msgspec.json.Decoder[Any], dict[type, EventType]]:
+    """The tagged union of every registered type, and the type each struct is."""
+    by_struct = {_struct(t): t for t in registry.all_types()}
     union = Union[tuple(by_struct)] if by_struct else Any  # noqa: UP007
     return msgspec.json.Decoder(union), by_struct
 
@@ -97,39 +77,32 @@ def validate_record(
             Reason.OVERSIZE, f"payload is {len(data)} bytes, the limit is {MAX_EVENT_BYTES}"
         )
     moment = arrival if arrival is not None else time.time()
-    decoder, plans = _decoder()
+    decoder, types = _decoder()
     try:
         wire = decoder.decode(data)
-        return _event(wire, plans[wire.__class__], default_event_id, moment)
+        return _event(wire, types[wire.__class__], default_event_id, moment)
     except (msgspec.ValidationError, msgspec.DecodeError, InvalidFieldError):
         # Rare (poison records, and valid ones msgspec is stricter about, such as a count of
         # 3.0): the careful path decides, and says which rule failed and where.
         return _diagnose(data, default_event_id, moment)
 
 
-def _event(wire: Any, plan: _Plan, default_id: str, arrival: float) -> ValidEvent:
-    """The event msgspec decoded, once the rules it does not check hold (else raises)."""
-    name, own = plan
-    user_id = _ID_TEXT.quick("userId", wire.userId)
-    event_id = wire.eventId
-    if event_id is not None:
-        _ID_TEXT.quick("eventId", event_id)
-    session_id = wire.sessionId
-    if session_id is not None:
-        _ID_TEXT.quick("sessionId", session_id)
+def _event(wire: Any, declared: EventType, default_id: str, arrival: float) -> ValidEvent:
+    """The event msgspec decoded, once the rules it leaves to Python hold (else raises)."""
+    user_id = _ID_TEXT.after_decode("userId", wire.userId)
+    event_id = _ID_TEXT.after_decode("eventId", wire.eventId)
+    session_id = _ID_TEXT.after_decode("sessionId", wire.sessionId)
     timestamp = stored_timestamp(wire.timestamp, arrival)
     fields: dict[str, FieldValue] = {}
-    for field_name, after_decode, required in own:
-        value = getattr(wire, field_name)
-        if after_decode is not None:
-            value = after_decode(field_name, value)
+    for field in declared.fields:
+        value = field.rule.after_decode(field.name, getattr(wire, field.name))
         if value is not None:
-            fields[field_name] = value
-        elif required:  # a raw number may be null
-            raise InvalidFieldError(Reason.MISSING_FIELD, f"required field {field_name} is missing")
+            fields[field.name] = value
+        elif field.required:  # a raw number may be null
+            raise InvalidFieldError(Reason.MISSING_FIELD, f"required field {field.name} is missing")
     return ValidEvent(
         default_id if event_id is None else event_id,
-        name,
+        declared.name,
         user_id,  # type: ignore[arg-type]
         timestamp,
         timestamp[:16] + "Z",
@@ -202,7 +175,7 @@ def _checked(data: Mapping[str, Any], default_id: str, arrival: float) -> ValidE
     common = {field.name: _value(data, field) for field in COMMON_FIELDS}
     timestamp = stored_timestamp(data.get("timestamp"), arrival)
     fields: dict[str, FieldValue] = {}
-    for field in declared.own_fields:
+    for field in declared.fields:
         value = _value(data, field)
         if value is not None:
             fields[field.name] = value

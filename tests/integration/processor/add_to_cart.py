@@ -4,42 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from processor.model import EventType, Family, Field, Metric
 from processor.model.rules import Currency, Number, Text
 from processor.types import FieldValue
 
 
-def derive(fields: Mapping[str, FieldValue]) -> dict[str, FieldValue]:
+def derive(fields: Mapping[str, Any]) -> dict[str, FieldValue]:
     """lineValue = unitPrice x quantity, to the cent."""
     price = Decimal(fields["unitPrice"])
-    return {"lineValue": (price * int(fields["quantity"])).quantize(Decimal("0.01"))}
+    return {"lineValue": (price * fields["quantity"]).quantize(Decimal("0.01"))}
 
 
 ADD_TO_CART = EventType(
     name="add_to_cart",
     description="a product was put in the cart",
     fields=(
-        Field(
-            "productId",
-            Text(64, identifier=True),
-            required=True,
-            example={"choice": ["sku-1", "sku-2", "sku-3"]},
-        ),
-        Field(
-            "quantity",
-            Number(1, 100, integral_only=True),
-            required=True,
-            example={"int": [1, 3]},
-        ),
-        Field(
-            "unitPrice",
-            Number(0, 100_000, places=2),
-            required=True,
-            example={"uniform": [1, 80], "round": 2},
-        ),
-        Field("currency", Currency(), required=True, example={"choice": ["USD", "EUR"]}),
+        Field("productId", Text(64, identifier=True), required=True),
+        Field("quantity", Number(1, 100, integral_only=True), required=True),
+        Field("unitPrice", Number(0, 100_000, places=2), required=True),
+        Field("currency", Currency(), required=True),
     ),
+    examples={
+        "productId": {"choice": ["sku-1", "sku-2", "sku-3"]},
+        "quantity": {"int": [1, 3]},
+        "unitPrice": {"uniform": [1, 80], "round": 2},
+        "currency": {"choice": ["USD", "EUR"]},
+    },
     derive=derive,
     derived=("lineValue",),
     family=Family("carts", dimensions=("productId",), labels=("product",), sums="lineValue"),

@@ -66,9 +66,9 @@ def test_numbers_stay_exact_and_strings_are_not_numbers() -> None:
 def test_every_type_declares_what_it_derives_and_examples_for_required_fields() -> None:
     for declared in model.all_types():
         assert declared.derived, declared.name
-        for field in declared.own_fields:
+        for field in declared.fields:
             if field.required:
-                assert field.example is not None, (declared.name, field.name)
+                assert field.name in declared.examples, (declared.name, field.name)
         assert model.field_names(declared.name)[:2] == ("eventType", "timestamp")
 
 
@@ -89,5 +89,9 @@ def test_registry_refuses_a_clashing_declaration() -> None:
     )
     with pytest.raises(model.RegistryError, match="family 'revenue' is taken"):
         model.register(taken)
+    typo = model.EventType("typo", fields=(), examples={"userld": "u", "deviceType": "mobile"})
+    with pytest.raises(model.RegistryError, match=r"examples of undeclared fields: userld$"):
+        model.register(typo)
     assert "dup" not in model.event_types()
     assert "rival" not in model.event_types()
+    assert "typo" not in model.event_types()
