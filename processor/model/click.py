@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from processor.model.common import EXAMPLE_PAGES, URL, optional_page_path
 from processor.model.rules import Text
-from processor.model.spec import EventType, Family, Field
-from processor.types import FieldValue
+from processor.model.spec import Derived, EventType, Family, Field, Fields
 
 _CTA_MARKERS = ("cta", "buy", "checkout", "signup", "subscribe", "add-to-cart", "add_to_cart")
 _FORM_ELEMENTS = frozenset({"input", "select", "textarea", "form", "checkbox", "radio"})
@@ -30,7 +26,7 @@ def interaction_category(element_id: str, element_type: str | None) -> str:
     return "action" if kind == "button" else "other"
 
 
-def derive(fields: Mapping[str, Any]) -> dict[str, FieldValue]:
+def derive(fields: Fields) -> Derived:
     return {
         "interactionCategory": interaction_category(fields["elementId"], fields.get("elementType")),
         "pagePath": optional_page_path(fields.get("pageUrl")),
@@ -39,7 +35,6 @@ def derive(fields: Mapping[str, Any]) -> dict[str, FieldValue]:
 
 CLICK = EventType(
     name="click",
-    description="an element was clicked",
     fields=(
         Field("elementId", Text(128), required=True),
         Field("elementType", Text(32, identifier=True)),
@@ -51,6 +46,5 @@ CLICK = EventType(
         "pageUrl": {"choice": EXAMPLE_PAGES},
     },
     derive=derive,
-    derived=("interactionCategory", "pagePath"),
     family=Family("clicks", dimensions=("elementId",), labels=("element",)),
 )

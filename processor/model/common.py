@@ -40,6 +40,6 @@ def page_path(url: str) -> str:
     return (path or "/")[:MAX_PAGE_PATH]
 
 
-def optional_page_path(url: object) -> str:
+def optional_page_path(url: str | None) -> str:
     """page_path of an optional pageUrl; `(none)` without one."""
-    return NO_PAGE if url is None else page_path(str(url))
+    return NO_PAGE if url is None else page_path(url)

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from processor.model.common import EXAMPLE_PAGES, URL, optional_page_path
 from processor.model.rules import Text
-from processor.model.spec import EventType, Family, Field
-from processor.types import FieldValue
+from processor.model.spec import Derived, EventType, Family, Field, Fields
 
 _CLIENT_ERRORS = ("javascript", "js", "typeerror", "referenceerror", "syntaxerror", "render")
 _NETWORK_ERRORS = ("network", "timeout", "fetch", "cors", "offline", "dns")
@@ -42,7 +38,7 @@ def error_severity(error_type: str, category: str, path: str) -> str:
     return "medium" if category in ("client", "network") else "low"
 
 
-def derive(fields: Mapping[str, Any]) -> dict[str, FieldValue]:
+def derive(fields: Fields) -> Derived:
     error_type = fields["errorType"]
     path = optional_page_path(fields.get("pageUrl"))
     category = error_category(error_type)
@@ -55,7 +51,6 @@ def derive(fields: Mapping[str, Any]) -> dict[str, FieldValue]:
 
 ERROR = EventType(
     name="error",
-    description="the client reported an error",
     fields=(
         Field("errorType", Text(64, identifier=True), required=True),
         Field("errorMessage", Text(2048), required=True),
@@ -73,6 +68,5 @@ ERROR = EventType(
         "pageUrl": {"choice": EXAMPLE_PAGES},
     },
     derive=derive,
-    derived=("pagePath", "errorCategory", "severity"),
     family=Family("errors", dimensions=("errorType", "pagePath"), labels=("errorType", "page")),
 )

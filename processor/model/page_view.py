@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
 
 from processor.model.common import EXAMPLE_PAGES, URL, page_path
 from processor.model.rules import Number
-from processor.model.spec import EventType, Family, Field, Metric
-from processor.types import FieldValue
+from processor.model.spec import Derived, EventType, Family, Field, Fields, Metric
 
 # Load-time classes (ms): Core Web Vitals-like thresholds for a full page load.
 FAST_LOAD_MS = 1000
@@ -28,7 +25,7 @@ def engagement_score(pages_viewed: int | None, session_length_s: int | Decimal |
     return min(100, points)
 
 
-def derive(fields: Mapping[str, Any]) -> dict[str, FieldValue]:
+def derive(fields: Fields) -> Derived:
     return {
         "pagePath": page_path(fields["pageUrl"]),
         "loadTimeClass": load_time_class(fields["loadTime"]),
@@ -38,7 +35,6 @@ def derive(fields: Mapping[str, Any]) -> dict[str, FieldValue]:
 
 PAGE_VIEW = EventType(
     name="page_view",
-    description="a page was loaded",
     fields=(
         Field("pageUrl", URL, required=True),
         Field("loadTime", Number(0, 600_000, places=3), required=True),
@@ -53,7 +49,6 @@ PAGE_VIEW = EventType(
         "pagesViewed": {"int": [1, 20]},
     },
     derive=derive,
-    derived=("pagePath", "loadTimeClass", "engagementScore"),
     family=Family("loadtime", sums="loadTime", histogram="loadTime"),
     metrics=(Metric("PageLoadTime", "Milliseconds", "loadTime"),),
 )

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
 
 from processor.model.rules import Currency, Number, Text
-from processor.model.spec import EventType, Family, Field, Metric
-from processor.types import FieldValue
+from processor.model.spec import Derived, EventType, Family, Field, Fields, Metric
 
 # Purchase value tiers in the event's own currency units (no FX conversion).
 VALUE_TIERS: tuple[tuple[Decimal, str], ...] = (
@@ -31,7 +28,7 @@ def average_item_value(amount: int | Decimal, items_count: int) -> Decimal:
     return (Decimal(amount) / items_count).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
 
 
-def derive(fields: Mapping[str, Any]) -> dict[str, FieldValue]:
+def derive(fields: Fields) -> Derived:
     amount = fields["amount"]
     return {
         "averageItemValue": average_item_value(amount, fields["itemsCount"]),
@@ -41,7 +38,6 @@ def derive(fields: Mapping[str, Any]) -> dict[str, FieldValue]:
 
 PURCHASE = EventType(
     name="purchase",
-    description="an order was paid",
     fields=(
         Field("amount", Number(0, 1_000_000_000, places=4), required=True),
         Field("currency", Currency(), required=True),
@@ -55,7 +51,6 @@ PURCHASE = EventType(
         "paymentMethod": {"choice": ["credit_card", "paypal", "apple_pay", "debit_card"]},
     },
     derive=derive,
-    derived=("averageItemValue", "valueTier"),
     family=Family("revenue", dimensions=("currency",), sums="amount"),
     metrics=(Metric("PurchaseAmount", "None", "amount", (("Currency", "currency"),)),),
 )

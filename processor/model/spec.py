@@ -9,11 +9,14 @@ from typing import Any
 from processor.model.rules import Rule
 from processor.types import FieldValue
 
-# Receives the validated fields (absent optional ones left out), so their rules fix the types.
-Derive = Callable[[Mapping[str, Any]], dict[str, FieldValue]]
+# What `derive` receives, the validated fields (absent optional ones left out: their rules fix
+# the types), and what it returns, the derived fields.
+Fields = Mapping[str, Any]
+Derived = dict[str, FieldValue]
+Derive = Callable[[Fields], Derived]
 
 
-def no_derived(_fields: Mapping[str, Any]) -> dict[str, FieldValue]:
+def no_derived(_fields: Fields) -> Derived:
     return {}
 
 
@@ -70,8 +73,6 @@ class EventType:
     name: str
     fields: tuple[Field, ...]
     examples: Mapping[str, Any] = field(default_factory=dict)
-    derive: Derive = no_derived
-    derived: tuple[str, ...] = ()  # names `derive` returns, in item order
+    derive: Derive = no_derived  # the derived fields, stored after the validated ones
     family: Family | None = None
     metrics: tuple[Metric, ...] = ()
-    description: str = ""

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from processor.model.rules import Boolean, Text
-from processor.model.spec import EventType, Family, Field
-from processor.types import FieldValue
+from processor.model.spec import Derived, EventType, Family, Field, Fields
 
 DIRECT_CAMPAIGN = "direct"
 _SEARCH = frozenset({"google", "bing", "yahoo", "duckduckgo", "baidu", "yandex", "ecosia"})
@@ -41,14 +37,13 @@ def attribution_channel(campaign: str) -> str:
     return "referral"
 
 
-def derive(fields: Mapping[str, Any]) -> dict[str, FieldValue]:
+def derive(fields: Fields) -> Derived:
     campaign = campaign_key(fields.get("campaignSource"))
     return {"campaignKey": campaign, "attributionChannel": attribution_channel(campaign)}
 
 
 USER_SIGNUP = EventType(
     name="user_signup",
-    description="an account was created",
     fields=(
         Field("signupMethod", Text(32, identifier=True), required=True),
         Field("campaignSource", Text(64)),
@@ -60,6 +55,5 @@ USER_SIGNUP = EventType(
         "marketingConsent": {"choice": [True, False]},
     },
     derive=derive,
-    derived=("campaignKey", "attributionChannel"),
     family=Family("signups", dimensions=("campaignKey",), labels=("campaign",)),
 )

