@@ -12,8 +12,6 @@ from typing import Any, NamedTuple
 from processor import model
 from processor.aggregates import COUNT, SEPARATOR, SUM, bucket_attribute
 from processor.index_keys import TYPE_SHARD_ATTRIBUTE, type_shard_key
-from processor.model.registry import EVENTS_FAMILY
-from processor.model.spec import Family
 from processor.types import (
     FieldValue,
     Item,
@@ -29,7 +27,7 @@ EVENT_ID_NAMESPACE = uuid.UUID("6f1c8a52-3d4e-4f0a-9a7b-2c5d8e1f0b34")
 # base64 of MAX_EVENT_BYTES bytes: anything longer cannot decode to an acceptable payload.
 _MAX_BASE64_CHARS = 4 * ((model.MAX_EVENT_BYTES + 2) // 3)
 _ONE = Decimal(1)
-_EVENTS = EVENTS_FAMILY.name
+_EVENTS = model.EVENTS_FAMILY.name
 
 AggregateKey = tuple[str, str]  # (metricKey, minute)
 Contribution = tuple[AggregateKey, str, Decimal]
@@ -143,7 +141,7 @@ def result_item(
 
 
 def contributions(
-    event: ValidEvent, derived: Mapping[str, FieldValue], family: Family | None
+    event: ValidEvent, derived: Mapping[str, FieldValue], family: model.Family | None
 ) -> tuple[tuple[Contribution, ...], tuple[AggregateKey, Decimal] | None]:
     """Every (item, attribute, amount) one event adds, as its type's family declares, and the
     (item, value) whose min/max it may move."""

@@ -69,9 +69,7 @@ def all_types() -> tuple[EventType, ...]:
 def field_names(event_type: str) -> tuple[str, ...]:
     """Every field an event of this type may carry (common ones first); () if unknown."""
     declared = _TYPES.get(event_type)
-    if declared is None:
-        return ()
-    return (*COMMON_NAMES, *(f.name for f in declared.fields))
+    return (*COMMON_NAMES, *(f.name for f in declared.fields)) if declared else ()
 
 
 def families() -> dict[str, Family]:

@@ -144,22 +144,25 @@ def validate_document(
     The first failing rule is the rejection. Fields not declared are ignored; null is absent.
     """
     try:
-        return _checked(data, default_event_id, arrival)
+        declared = _declared(data.get("eventType"))
+        user_id, event_id, session_id, device_type = (_value(data, f) for f in COMMON_FIELDS)
+        timestamp = stored_timestamp(data.get("timestamp"), arrival)
+        fields = {f.name: value for f in declared.fields if (value := _value(data, f)) is not None}
     except InvalidFieldError as invalid:
         return invalid.rejection
+    return ValidEvent(
+        default_event_id if event_id is None else event_id,
+        declared.name,
+        user_id,
+        timestamp,
+        timestamp[:16] + "Z",
+        device_type or UNKNOWN_DEVICE,
+        session_id,
+        fields,
+    )
 
 
-def _value(data: Mapping[str, Any], field: Field) -> Any:
-    value = data.get(field.name)
-    if value is None:
-        if field.required:
-            raise InvalidFieldError(Reason.MISSING_FIELD, f"required field {field.name} is missing")
-        return None
-    return field.rule.check(field.name, value)
-
-
-def _checked(data: Mapping[str, Any], default_id: str, arrival: float) -> ValidEvent:
-    event_type = data.get("eventType")
+def _declared(event_type: object) -> EventType:
     if event_type is None:
         raise InvalidFieldError(Reason.MISSING_FIELD, "required field eventType is missing")
     if not isinstance(event_type, str):
@@ -172,23 +175,16 @@ def _checked(data: Mapping[str, Any], default_id: str, arrival: float) -> ValidE
         raise InvalidFieldError(
             Reason.UNKNOWN_TYPE, f"unknown eventType {event_type[:64]!r} (expected one of: {known})"
         )
-    user_id, event_id, session_id, device_type = (_value(data, f) for f in COMMON_FIELDS)
-    timestamp = stored_timestamp(data.get("timestamp"), arrival)
-    fields: dict[str, FieldValue] = {}
-    for field in declared.fields:
-        value = _value(data, field)
-        if value is not None:
-            fields[field.name] = value
-    return ValidEvent(
-        default_id if event_id is None else event_id,
-        event_type,
-        user_id,
-        timestamp,
-        timestamp[:16] + "Z",
-        device_type or UNKNOWN_DEVICE,
-        session_id,
-        fields,
-    )
+    return declared
+
+
+def _value(data: Mapping[str, Any], field: Field) -> Any:
+    value = data.get(field.name)
+    if value is None:
+        if field.required:
+            raise InvalidFieldError(Reason.MISSING_FIELD, f"required field {field.name} is missing")
+        return None
+    return field.rule.check(field.name, value)
 
 
 def _short(exc: BaseException) -> str:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from processor.model import EventType, Family, Field, Metric
 from processor.model.rules import Currency, Number, Text
-from processor.model.spec import Derived, Fields
+from processor.model.spec import Derived, EventType, Family, Field, Fields, Metric
 
 
 def derive(fields: Fields) -> Derived:
