@@ -6,22 +6,20 @@ from processor.model.common import EXAMPLE_PAGES, URL, optional_page_path
 from processor.model.rules import Text
 from processor.model.spec import Derived, EventType, Family, Field, Fields
 
-_CLIENT_ERRORS = ("javascript", "js", "typeerror", "referenceerror", "syntaxerror", "render")
-_NETWORK_ERRORS = ("network", "timeout", "fetch", "cors", "offline", "dns")
-_SERVER_ERRORS = ("api", "server", "backend", "database", "http5", "5xx", "internal")
-_INPUT_ERRORS = ("validation", "form", "input")
+# Categories by substrings of the lower-cased errorType; the first that matches wins.
+_CATEGORIES = (
+    ("client", ("javascript", "js", "typeerror", "referenceerror", "syntaxerror", "render")),
+    ("network", ("network", "timeout", "fetch", "cors", "offline", "dns")),
+    ("server", ("api", "server", "backend", "database", "http5", "5xx", "internal")),
+    ("user_input", ("validation", "form", "input")),
+)
 _CRITICAL_PAGES = ("/checkout", "/payment", "/cart", "/login", "/signup")
 _CRITICAL_TYPES = ("fatal", "crash", "payment")
 
 
 def error_category(error_type: str) -> str:
     kind = error_type.lower()
-    for markers, category in (
-        (_CLIENT_ERRORS, "client"),
-        (_NETWORK_ERRORS, "network"),
-        (_SERVER_ERRORS, "server"),
-        (_INPUT_ERRORS, "user_input"),
-    ):
+    for category, markers in _CATEGORIES:
         if any(marker in kind for marker in markers):
             return category
     return "other"

@@ -1,4 +1,4 @@
-"""Field rules: one declaration gives the wire type, the precise rejection and the schema."""
+"""Field rules: each gives its wire type, what is left to check, and precise rejections."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from processor.types import FieldValue, Reason, Rejection
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_IDENTIFIER = r"^[A-Za-z0-9_.:-]+$"
-_IDENTIFIER_RE = re.compile(_IDENTIFIER)
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9_.:-]+$")
 # ISO 4217 alphabetic codes in use (XTS and XXX, the testing and no-currency codes, excluded).
 ISO_4217_CODES: frozenset[str] = frozenset(
     {
@@ -93,7 +92,7 @@ class Text:
             value.isascii()
             and value.isprintable()
             and (value[0] != " " or value.strip())
-            and (not self.identifier or _IDENTIFIER_RE.match(value))
+            and (not self.identifier or _IDENTIFIER.match(value))
         ):
             return value
         return self.check(name, value)
@@ -111,7 +110,7 @@ class Text:
             raise _invalid(f"{name} contains control characters")
         if _SURROGATE.search(value):
             raise _invalid(f"{name} is not valid Unicode")
-        if self.identifier and not _IDENTIFIER_RE.match(value):
+        if self.identifier and not _IDENTIFIER.match(value):
             raise _invalid(f"{name} may only contain letters, digits and _ . : -")
         if self.choices and value not in self.choices:
             raise _invalid(f"{name} {value!r} is not one of: {', '.join(self.choices)}")
