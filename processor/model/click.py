@@ -7,23 +7,19 @@ from processor.model.rules import Text
 from processor.model.spec import Derived, EventType, Family, Field, Fields
 
 _CTA_MARKERS = ("cta", "buy", "checkout", "signup", "subscribe", "add-to-cart", "add_to_cart")
-_FORM_ELEMENTS = frozenset({"input", "select", "textarea", "form", "checkbox", "radio"})
-_MEDIA_ELEMENTS = frozenset({"img", "image", "video", "audio", "media"})
-_LINK_ELEMENTS = frozenset({"a", "link", "nav", "menu", "tab"})
+# Category by lower-cased elementType (when the elementId is not a call to action).
+_CATEGORIES = {
+    **dict.fromkeys(("input", "select", "textarea", "form", "checkbox", "radio"), "form"),
+    **dict.fromkeys(("img", "image", "video", "audio", "media"), "media"),
+    **dict.fromkeys(("a", "link", "nav", "menu", "tab"), "navigation"),
+    "button": "action",
+}
 
 
 def interaction_category(element_id: str, element_type: str | None) -> str:
-    kind = (element_type or "").lower()
-    ident = element_id.lower()
-    if any(marker in ident for marker in _CTA_MARKERS):
+    if any(marker in element_id.lower() for marker in _CTA_MARKERS):
         return "cta"
-    if kind in _FORM_ELEMENTS:
-        return "form"
-    if kind in _MEDIA_ELEMENTS:
-        return "media"
-    if kind in _LINK_ELEMENTS:
-        return "navigation"
-    return "action" if kind == "button" else "other"
+    return _CATEGORIES.get((element_type or "").lower(), "other")
 
 
 def derive(fields: Fields) -> Derived:
