@@ -149,15 +149,17 @@ def contributions(
     count = ((f"{_EVENTS}#{event.event_type}#{event.device_type}", minute), COUNT, _ONE)
     if family is None:
         return (count,), None
-    values = {**derived, **event.fields}
-    dimensions = [str(values[name]) for name in family.dimensions]
+    fields = event.fields
+    dimensions = [str(fields[d] if d in fields else derived[d]) for d in family.dimensions]
     key = (SEPARATOR.join([family.name, *dimensions]), minute)  # metric_key(), one call less
     adds = [count, (key, COUNT, _ONE)]
     if family.sums is not None:
-        adds.append((key, SUM, _decimal(values[family.sums])))
+        summed = family.sums
+        adds.append((key, SUM, _decimal(fields[summed] if summed in fields else derived[summed])))
     if family.histogram is None:
         return tuple(adds), None
-    measured = _decimal(values[family.histogram])
+    kept = family.histogram
+    measured = _decimal(fields[kept] if kept in fields else derived[kept])
     adds.append((key, bucket_attribute(measured), _ONE))
     return tuple(adds), (key, measured)
 
