@@ -29,14 +29,9 @@ def batch_extrema(events: Iterable[Prepared]) -> dict[AggregateKey, Extrema]:
     additive: written separately, with conditional updates)."""
     extrema: dict[AggregateKey, Extrema] = {}
     for prepared in events:
-        if prepared.extreme is None:
-            continue
-        key, value = prepared.extreme
-        current = extrema.get(key)
-        if current is None:
-            extrema[key] = Extrema(value, value)
-        else:
-            current.add(value)
+        if prepared.extreme is not None:
+            key, value = prepared.extreme
+            extrema.setdefault(key, Extrema(value, value)).add(value)
     return extrema
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from botocore.config import Config
 from botocore.exceptions import (
@@ -36,20 +36,13 @@ TRANSIENT_ERROR_CODES = frozenset({
     "SlowDown", "TransactionInProgressException", "TransactionConflictException", "RequestTimeout",
 })  # fmt: skip
 # TransactionCanceledException reason codes with the same meaning.
-TRANSIENT_CANCELLATION_CODES = frozenset(
-    {
-        "TransactionConflict",
-        "ThrottlingError",
-        "ProvisionedThroughputExceeded",
-        "RequestLimitExceeded",
-    }
-)
+TRANSIENT_CANCELLATION_CODES = frozenset({
+    "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded",
+    "RequestLimitExceeded",
+})  # fmt: skip
 _NETWORK_ERRORS = (
-    EndpointConnectionError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    ReadTimeoutError,
-)
+    EndpointConnectionError, ConnectionClosedError, ConnectTimeoutError, ReadTimeoutError,
+)  # fmt: skip
 
 
 def error_code(exc: ClientError) -> str:
@@ -100,6 +93,4 @@ class RetryPolicy:
         return self.deadline is not None and self.clock() >= self.deadline
 
     def with_deadline(self, deadline: float | None) -> RetryPolicy:
-        return RetryPolicy(
-            self.max_attempts, self.base_delay, self.max_delay, deadline, self.sleep, self.clock
-        )
+        return replace(self, deadline=deadline)

@@ -450,18 +450,16 @@ def _drop_settled(
 
 
 def _already_beaten(wanted: dict[str, Decimal], refusal: ClientError) -> dict[str, Decimal] | None:
-    """Which of `wanted` the refused update's item already beats or equals; None when the
-    refusal returned no old image to tell."""
+    """Which of `wanted` the refused update's item is already at least as extreme as; None
+    when the refusal returned no old image to tell."""
     if len(wanted) == 1:
         return dict(wanted)  # the condition was on this one attribute alone
     stored: dict[str, Any] | None = refusal.response.get("Item")  # type: ignore[assignment]
     if stored is None:
         return None
-    return {n: v for n, v in wanted.items() if not _beats(n, v, stored.get(n))}
-
-
-def _beats(attribute: str, value: Decimal, current: Mapping[str, Any] | None) -> bool:
-    if current is None or "N" not in current:
-        return True
-    stored = Decimal(str(current["N"]))
-    return value < stored if attribute == agg.MIN else value > stored
+    old = {n: Decimal(str(stored[n]["N"])) for n in wanted if "N" in stored.get(n, {})}
+    return {
+        n: v
+        for n, v in wanted.items()
+        if n in old and (old[n] <= v if n == agg.MIN else old[n] >= v)
+    }

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
+
+from botocore.exceptions import ClientError
 
 from processor.known_extrema import Extrema, KnownExtrema
+from processor.store import _already_beaten
 
 
 def span(low: int, high: int) -> Extrema:
@@ -68,3 +72,19 @@ def test_only_the_extremes_not_known_to_be_beaten_are_wanted() -> None:
     assert known.improving("m", span(100, 950)) == {"max": 950}
     assert known.improving("m", span(99, 900)) == {"min": 99}
     assert known.improving("m", span(300, 400)) == {}
+
+
+def test_a_refused_pair_update_tells_which_side_is_already_beaten() -> None:
+    # GIVEN a conditional SET of min 40 and max 950 refused, the stored item holding 50..950
+    def refusal(item: dict[str, Any] | None) -> ClientError:
+        response: dict[str, Any] = {"Error": {"Code": "ConditionalCheckFailedException"}}
+        return ClientError({**response, **({"Item": item} if item else {})}, "UpdateItem")
+
+    wanted = {"min": Decimal(40), "max": Decimal(950)}
+    stored = {"min": {"N": "50"}, "max": {"N": "950"}}
+    # THEN the max (stored at least as large) is beaten, the min still improves
+    assert _already_beaten(wanted, refusal(stored)) == {"max": Decimal(950)}
+    assert _already_beaten(wanted, refusal({"min": {"N": "40"}})) == {"min": Decimal(40)}
+    # AND a single attribute refused is beaten; without the old item nothing can be told
+    assert _already_beaten({"max": Decimal(1)}, refusal(None)) == {"max": Decimal(1)}
+    assert _already_beaten(wanted, refusal(None)) is None
