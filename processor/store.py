@@ -32,7 +32,7 @@ Chunk = list[Prepared]  # one TransactWriteItems: a put per event + an update pe
 Lane = list[Chunk]  # chunks written one after another
 
 
-@dataclass
+@dataclass(slots=True)
 class _Group:
     """Events in one transaction, or linked by shared aggregates items, with what they cost."""
 
@@ -50,8 +50,8 @@ class _Group:
         return len(self.events) + len(self.keys)
 
     def fits(self, other: _Group) -> bool:
-        """Whether one transaction can hold both: a put per event, an update per item."""
-        actions = len(self.events) + len(other.events) + len(self.keys | other.keys)
+        """Whether one transaction can hold both: a put per event, one update per item."""
+        actions = self.actions + len(other.events) + len(other.keys - self.keys)
         return actions <= MAX_ACTIONS and self.size + other.size <= MAX_CHUNK_BYTES
 
     def take(self, other: _Group) -> None:
@@ -69,8 +69,7 @@ def plan_chunks(events: Sequence[Prepared]) -> list[Chunk]:
     lowest failed record and anything already stored is recognised as a duplicate.
     """
     chunks = [_Group()]
-    for prepared in sorted(events, key=lambda p: sorted(p.aggregate_keys)):
-        event = _Group.of(prepared)
+    for event in sorted(map(_Group.of, events), key=lambda single: sorted(single.keys)):
         if chunks[-1].events and not chunks[-1].fits(event):
             chunks.append(_Group())
         chunks[-1].take(event)
@@ -97,10 +96,11 @@ def _connected_groups(events: Sequence[Prepared]) -> list[_Group]:
             a, b = root(index), root(owner.setdefault(key, index))
             if a != b:
                 parent[max(a, b)] = min(a, b)  # the earliest event stays the root
-    groups: dict[int, _Group] = {}
     for index, single in enumerate(singles):
-        groups.setdefault(root(index), _Group()).take(single)
-    return list(groups.values())
+        earliest = root(index)
+        if earliest != index:
+            singles[earliest].take(single)
+    return [single for index, single in enumerate(singles) if parent[index] == index]
 
 
 def plan_lanes(events: Sequence[Prepared]) -> list[Lane]:
