@@ -74,16 +74,13 @@ class RetryPolicy:
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
     clock: Callable[[], float] = field(default=time.monotonic, compare=False)
 
-    def delay(self, attempt: int) -> float:
-        """Full-jitter delay before attempt `attempt + 1` (attempt counts from 1)."""
-        cap = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
-        return random.uniform(0, cap)  # jitter, not cryptography
-
     def backoff(self, attempt: int) -> bool:
-        """Sleep before attempt `attempt + 1`; False when the budget or the deadline is spent."""
+        """Sleep a full-jitter delay before attempt `attempt + 1` (attempt counts from 1);
+        False when the budget or the deadline is spent."""
         if attempt >= self.max_attempts:
             return False
-        pause = self.delay(attempt)
+        cap = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        pause = random.uniform(0, cap)  # jitter, not cryptography
         if self.deadline is not None and self.clock() + pause >= self.deadline:
             return False
         self.sleep(pause)
