@@ -37,7 +37,7 @@ DEPENDENCIES = Dependencies(
     quarantine_bucket=SETTINGS.quarantine_bucket,
     ttl_days=SETTINGS.result_ttl_days,
     # A 100-record batch makes two or three independent transactions; more threads than that
-    # only idle. botocore clients are thread-safe, and the pool outlives invocations.
+    # only idle. botocore clients are thread-safe; the pool lives as long as the container.
     workers=ThreadPoolExecutor(max_workers=4, thread_name_prefix="store"),
 )
 
