@@ -33,10 +33,6 @@ def bucket_attribute(value: Decimal | int) -> str:
     return INF_BUCKET
 
 
-def metric_key(family: str, *dimensions: str) -> str:
-    return SEPARATOR.join((family, *dimensions))
-
-
 # Partial items: the sort key is `<minute>/<lane id>`, the lane id of the invocation that wrote
 # it (processor/invocation_lane.py). Concurrent invocations hold distinct lane ids, so they never
 # update one item at the same time (no TransactionConflict); readers add a minute's partials up

@@ -82,7 +82,6 @@ def _process(
     policy = deps.policy.with_deadline(deadline)
     outcomes = prepare_records(records, ttl_days=deps.ttl_days)
     result = BatchOutcome(records=len(outcomes), lane=lane)
-    failed: set[str] = set()
     to_quarantine = [(o.ref, o.rejection) for o in outcomes if isinstance(o, Poison)]
     valid = [o for o in outcomes if isinstance(o, Prepared)]
     stored = store_events(
@@ -90,7 +89,7 @@ def _process(
     )
     result.stored, result.duplicates = stored.stored, stored.duplicates
     result.dynamodb_requests, result.retries = stored.requests, stored.retries
-    failed.update(p.ref.sequence_number for p in stored.failed)
+    failed = {p.ref.sequence_number for p in stored.failed}
     to_quarantine += [
         (p.ref, Rejection(Reason.UNSTORABLE, detail)) for p, detail in stored.unstorable
     ]

@@ -6,7 +6,7 @@ import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Tracer
@@ -19,10 +19,6 @@ from processor.settings import load_settings
 from processor.store import StoreTarget
 from processor.types import PartialBatchResponse
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_s3 import S3Client
-
 # Leave this much of the invocation for quarantining, metrics and the response.
 DEADLINE_MARGIN_SECONDS = 10.0
 
@@ -34,25 +30,16 @@ logger.append_keys(environment=SETTINGS.environment)  # which deployment a log l
 # there yet at init); emulators do not, so there the tracer stays off and silent.
 tracer = Tracer(disabled="AWS_XRAY_DAEMON_ADDRESS" not in os.environ)
 _NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE)
-# A 100-record batch makes two or three independent transactions; more threads than that only
-# idle. botocore clients are thread-safe, and the pool outlives invocations with the container.
-_STORE_WORKERS = 4
-
-
-def _dependencies() -> Dependencies:
-    dynamodb: DynamoDBClient = boto3.client("dynamodb", config=CLIENT_CONFIG)
-    s3: S3Client = boto3.client("s3", config=CLIENT_CONFIG)
-    return Dependencies(
-        dynamodb=dynamodb,
-        s3=s3,
-        target=StoreTarget(SETTINGS.results_table, SETTINGS.aggregates_table),
-        quarantine_bucket=SETTINGS.quarantine_bucket,
-        ttl_days=SETTINGS.result_ttl_days,
-        workers=ThreadPoolExecutor(max_workers=_STORE_WORKERS, thread_name_prefix="store"),
-    )
-
-
-DEPENDENCIES = _dependencies()
+DEPENDENCIES = Dependencies(
+    dynamodb=boto3.client("dynamodb", config=CLIENT_CONFIG),
+    s3=boto3.client("s3", config=CLIENT_CONFIG),
+    target=StoreTarget(SETTINGS.results_table, SETTINGS.aggregates_table),
+    quarantine_bucket=SETTINGS.quarantine_bucket,
+    ttl_days=SETTINGS.result_ttl_days,
+    # A 100-record batch makes two or three independent transactions; more threads than that
+    # only idle. botocore clients are thread-safe; the pool lives as long as the container.
+    workers=ThreadPoolExecutor(max_workers=4, thread_name_prefix="store"),
+)
 
 
 def _emit(line: str) -> None:

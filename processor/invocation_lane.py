@@ -42,25 +42,15 @@ class LanePool:
     @contextmanager
     def lease(self) -> Iterator[str]:
         """A lane id held until the block ends, whatever happens inside it."""
-        slot = self._take()
-        try:
-            yield self._name(slot)
-        finally:
-            self._give(slot)
-
-    def _take(self) -> int:
         with self._lock:
             if self._token is None:
                 self._token = secrets.token_hex(TOKEN_BYTES)
             if self._free:
-                return heapq.heappop(self._free)
-            self._next += 1
-            return self._next - 1
-
-    def _give(self, slot: int) -> None:
-        with self._lock:
-            heapq.heappush(self._free, slot)
-
-    def _name(self, slot: int) -> str:
-        token = str(self._token)
-        return token if slot == 0 else f"{token}{LANE_SLOT_SEPARATOR}{slot}"
+                slot = heapq.heappop(self._free)
+            else:
+                slot, self._next = self._next, self._next + 1
+        try:
+            yield self._token if slot == 0 else f"{self._token}{LANE_SLOT_SEPARATOR}{slot}"
+        finally:
+            with self._lock:
+                heapq.heappush(self._free, slot)

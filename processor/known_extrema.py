@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -29,14 +29,9 @@ def batch_extrema(events: Iterable[Prepared]) -> dict[AggregateKey, Extrema]:
     additive: written separately, with conditional updates)."""
     extrema: dict[AggregateKey, Extrema] = {}
     for prepared in events:
-        if prepared.extreme is None:
-            continue
-        key, value = prepared.extreme
-        current = extrema.get(key)
-        if current is None:
-            extrema[key] = Extrema(value, value)
-        else:
-            current.add(value)
+        if prepared.extreme is not None:
+            key, value = prepared.extreme
+            extrema.setdefault(key, Extrema(value, value)).add(value)
     return extrema
 
 
@@ -76,8 +71,9 @@ class KnownExtrema:
                 wanted[MAX] = batch.maximum
             return wanted
 
-    def learn(self, minute: Hashable, *, minimum: Decimal | None, maximum: Decimal | None) -> None:
-        """Record that the stored minimum is at most `minimum` and the maximum at least `maximum`.
+    def learn(self, minute: Hashable, settled: Mapping[str, Decimal]) -> None:
+        """Record that the stored extremes are at least as extreme as `settled` (min and/or
+        max, as `improving` gives them): written, or found in the table.
 
         Only a learnt pair can leave nothing to improve; half a pair is kept until the other
         half arrives (a one-sided update settles one attribute at a time).
@@ -85,10 +81,8 @@ class KnownExtrema:
         with self._lock:
             unknown = Extrema(Decimal("Infinity"), Decimal("-Infinity"))
             known = self._bounds.setdefault(minute, unknown)
-            if minimum is not None:
-                known.minimum = min(known.minimum, minimum)
-            if maximum is not None:
-                known.maximum = max(known.maximum, maximum)
+            known.minimum = min(known.minimum, settled.get(MIN, known.minimum))
+            known.maximum = max(known.maximum, settled.get(MAX, known.maximum))
             self._bounds.move_to_end(minute)
             while len(self._bounds) > self._capacity:
                 self._bounds.popitem(last=False)

@@ -19,24 +19,6 @@ logger = logging.getLogger(__name__)
 KEY_PREFIX = "quarantine"
 
 
-def quarantine_key(ref: RecordRef, rejection: Rejection) -> str:
-    """`quarantine/<reason>/<shardId>/<sequenceNumber>.json` (docs/contracts.md)."""
-    return f"{KEY_PREFIX}/{rejection.reason.value}/{ref.shard_id}/{ref.sequence_number}.json"
-
-
-def quarantine_document(ref: RecordRef, rejection: Rejection) -> dict[str, str]:
-    """The JSON body of one quarantine object (docs/contracts.md)."""
-    return {
-        "reason": rejection.reason.value,
-        "detail": rejection.detail,
-        "shardId": ref.shard_id,
-        "sequenceNumber": ref.sequence_number,
-        "partitionKey": ref.partition_key,
-        "approximateArrivalTimestamp": format_timestamp(ref.arrival),
-        "dataBase64": ref.data_base64,
-    }
-
-
 def quarantine_record(
     client: S3Client, bucket: str, ref: RecordRef, rejection: Rejection, policy: RetryPolicy
 ) -> bool:
@@ -45,16 +27,22 @@ def quarantine_record(
     False when S3 kept failing: the caller reports the record as a batch item failure (it is
     then redelivered and quarantined again, or reaches the on-failure destination).
     """
-    body = json.dumps(quarantine_document(ref, rejection), sort_keys=True).encode("utf-8")
+    # The key and the document of docs/contracts.md.
+    key = f"{KEY_PREFIX}/{rejection.reason.value}/{ref.shard_id}/{ref.sequence_number}.json"
+    document = {
+        "reason": rejection.reason.value,
+        "detail": rejection.detail,
+        "shardId": ref.shard_id,
+        "sequenceNumber": ref.sequence_number,
+        "partitionKey": ref.partition_key,
+        "approximateArrivalTimestamp": format_timestamp(ref.arrival),
+        "dataBase64": ref.data_base64,
+    }
+    body = json.dumps(document, sort_keys=True).encode("utf-8")
     attempt = 1
     while True:
         try:
-            client.put_object(
-                Bucket=bucket,
-                Key=quarantine_key(ref, rejection),
-                Body=body,
-                ContentType="application/json",
-            )
+            client.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
         except (ClientError, BotoCoreError) as exc:
             if not is_transient(exc) or not policy.backoff(attempt):
                 logger.error("quarantine of %s failed: %s", ref.sequence_number, exc)

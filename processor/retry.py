@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from botocore.config import Config
 from botocore.exceptions import (
@@ -36,20 +36,13 @@ TRANSIENT_ERROR_CODES = frozenset({
     "SlowDown", "TransactionInProgressException", "TransactionConflictException", "RequestTimeout",
 })  # fmt: skip
 # TransactionCanceledException reason codes with the same meaning.
-TRANSIENT_CANCELLATION_CODES = frozenset(
-    {
-        "TransactionConflict",
-        "ThrottlingError",
-        "ProvisionedThroughputExceeded",
-        "RequestLimitExceeded",
-    }
-)
+TRANSIENT_CANCELLATION_CODES = frozenset({
+    "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded",
+    "RequestLimitExceeded",
+})  # fmt: skip
 _NETWORK_ERRORS = (
-    EndpointConnectionError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    ReadTimeoutError,
-)
+    EndpointConnectionError, ConnectionClosedError, ConnectTimeoutError, ReadTimeoutError,
+)  # fmt: skip
 
 
 def error_code(exc: ClientError) -> str:
@@ -81,16 +74,13 @@ class RetryPolicy:
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
     clock: Callable[[], float] = field(default=time.monotonic, compare=False)
 
-    def delay(self, attempt: int) -> float:
-        """Full-jitter delay before attempt `attempt + 1` (attempt counts from 1)."""
-        cap = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
-        return random.uniform(0, cap)  # jitter, not cryptography
-
     def backoff(self, attempt: int) -> bool:
-        """Sleep before attempt `attempt + 1`; False when the budget or the deadline is spent."""
+        """Sleep a full-jitter delay before attempt `attempt + 1` (attempt counts from 1);
+        False when the budget or the deadline is spent."""
         if attempt >= self.max_attempts:
             return False
-        pause = self.delay(attempt)
+        cap = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        pause = random.uniform(0, cap)  # jitter, not cryptography
         if self.deadline is not None and self.clock() + pause >= self.deadline:
             return False
         self.sleep(pause)
@@ -100,6 +90,4 @@ class RetryPolicy:
         return self.deadline is not None and self.clock() >= self.deadline
 
     def with_deadline(self, deadline: float | None) -> RetryPolicy:
-        return RetryPolicy(
-            self.max_attempts, self.base_delay, self.max_delay, deadline, self.sleep, self.clock
-        )
+        return replace(self, deadline=deadline)

@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -22,80 +22,65 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_NOT_STORED_YET = "attribute_not_exists(eventId)"
-
 # DynamoDB: at most 100 actions and 4 MB per transaction. Events are capped at 32 KiB each, so
 # the byte budget only binds for unusually large events.
 MAX_ACTIONS = 100
 MAX_CHUNK_BYTES = 3_000_000
-_ITEM_OVERHEAD_BYTES = 512
+_ITEM_OVERHEAD_BYTES = 512  # room for an event's keys and its share of the updates
 
 Chunk = list[Prepared]  # one TransactWriteItems: a put per event + an update per aggregates item
 Lane = list[Chunk]  # chunks written one after another
 
 
-def chunk_bytes(prepared: Prepared) -> int:
-    """What one event adds to a transaction's size, with room for its keys and updates."""
-    return len(prepared.ref.data_base64) + _ITEM_OVERHEAD_BYTES
-
-
-def _affinity(prepared: Prepared) -> tuple[AggregateKey, ...]:
-    return tuple(sorted(prepared.aggregate_keys))
-
-
-def plan_chunks(events: Sequence[Prepared]) -> list[Chunk]:
-    """Greedy chunks with puts + distinct aggregate updates <= 100 actions.
-
-    Events that touch the same aggregates items are packed together (stream order among them):
-    fewer Update actions per transaction, so fewer write units and less work per request.
-    Exactly-once does not depend on the order; after a failure the mapping redelivers from the
-    lowest failed record and anything already stored is recognised as a duplicate.
-    """
-    chunks: list[Chunk] = []
-    current: Chunk = []
-    keys: set[AggregateKey] = set()
-    size = 0
-    for prepared in sorted(events, key=_affinity):
-        new_keys = prepared.aggregate_keys - keys
-        actions = len(current) + 1 + len(keys) + len(new_keys)
-        if current and (actions > MAX_ACTIONS or size + chunk_bytes(prepared) > MAX_CHUNK_BYTES):
-            chunks.append(current)
-            current, keys, size = [], set(), 0
-            new_keys = prepared.aggregate_keys
-        current.append(prepared)
-        keys |= new_keys
-        size += chunk_bytes(prepared)
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-@dataclass
+@dataclass(slots=True)
 class _Group:
-    """Events linked by shared aggregates items (directly or through each other)."""
+    """Events in one transaction, or linked by shared aggregates items, with what they cost."""
 
     events: list[Prepared] = field(default_factory=list)
     keys: set[AggregateKey] = field(default_factory=set)
     size: int = 0
 
+    @classmethod
+    def of(cls, prepared: Prepared) -> _Group:
+        size = len(prepared.ref.data_base64) + _ITEM_OVERHEAD_BYTES
+        return cls([prepared], set(prepared.aggregate_keys), size)
+
     @property
     def actions(self) -> int:
         return len(self.events) + len(self.keys)
+
+    def fits(self, other: _Group) -> bool:
+        """Whether one transaction can hold both: a put per event, one update per item."""
+        actions = self.actions + len(other.events) + len(other.keys - self.keys)
+        return actions <= MAX_ACTIONS and self.size + other.size <= MAX_CHUNK_BYTES
 
     def take(self, other: _Group) -> None:
         self.events += other.events
         self.keys |= other.keys
         self.size += other.size
 
-    def fits(self, other: _Group) -> bool:
-        return (
-            self.actions + other.actions <= MAX_ACTIONS
-            and self.size + other.size <= MAX_CHUNK_BYTES
-        )
+
+def plan_chunks(events: Sequence[Prepared]) -> list[Chunk]:
+    """Greedy chunks within the transaction limits, for a group too big for one.
+
+    Events that touch the same aggregates items are packed together (stream order among them):
+    fewer Update actions per transaction, so fewer write units and less work per request.
+    Exactly-once does not depend on the order; after a failure the mapping redelivers from the
+    lowest failed record and anything already stored is recognised as a duplicate.
+    """
+    chunks = [_Group()]
+    for event in sorted(map(_Group.of, events), key=lambda single: sorted(single.keys)):
+        if chunks[-1].events and not chunks[-1].fits(event):
+            chunks.append(_Group())
+        chunks[-1].take(event)
+    return [chunk.events for chunk in chunks if chunk.events]
 
 
 def _connected_groups(events: Sequence[Prepared]) -> list[_Group]:
-    """Union-find over aggregates items: two events sharing one are in the same group."""
+    """Union-find over aggregates items: two events sharing one are in the same group.
+
+    Groups come in the order of their first event, their events in stream order.
+    """
     parent = list(range(len(events)))
 
     def root(index: int) -> int:
@@ -104,21 +89,18 @@ def _connected_groups(events: Sequence[Prepared]) -> list[_Group]:
             index = parent[index]
         return index
 
+    singles = [_Group.of(prepared) for prepared in events]
     owner: dict[AggregateKey, int] = {}
-    keys_of = [prepared.aggregate_keys for prepared in events]
-    for index, keys in enumerate(keys_of):
-        for key in keys:
-            first = owner.setdefault(key, index)
-            a, b = root(index), root(first)
+    for index, single in enumerate(singles):
+        for key in single.keys:
+            a, b = root(index), root(owner.setdefault(key, index))
             if a != b:
                 parent[max(a, b)] = min(a, b)  # the earliest event stays the root
-    groups: dict[int, _Group] = {}
-    for index, prepared in enumerate(events):
-        group = groups.setdefault(root(index), _Group())
-        group.events.append(prepared)
-        group.keys |= keys_of[index]
-        group.size += chunk_bytes(prepared)
-    return list(groups.values())
+    for index, single in enumerate(singles):
+        earliest = root(index)
+        if earliest != index:
+            singles[earliest].take(single)
+    return [single for index, single in enumerate(singles) if parent[index] == index]
 
 
 def plan_lanes(events: Sequence[Prepared]) -> list[Lane]:
@@ -151,9 +133,7 @@ def plan_lanes(events: Sequence[Prepared]) -> list[Lane]:
             min(roomy, key=lambda candidate: candidate.actions).take(group)
         else:
             bins.append(group)
-    for packed in bins:
-        if packed.events:
-            lanes.append([sorted(packed.events, key=lambda p: position[id(p)])])
+    lanes += [[sorted(b.events, key=lambda p: position[id(p)])] for b in bins if b.events]
     return sorted(lanes, key=lambda lane: sum(len(chunk) for chunk in lane))
 
 
@@ -184,13 +164,9 @@ class StoreResult:
     retries: int = 0
 
     def absorb(self, other: StoreResult) -> None:
-        """Add another part's fates and counts to this one."""
-        self.stored += other.stored
-        self.duplicates += other.duplicates
-        self.failed += other.failed
-        self.unstorable += other.unstorable
-        self.requests += other.requests
-        self.retries += other.retries
+        """Add another lane's fates and counts to this one (every field adds up)."""
+        for name in (f.name for f in fields(self)):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 def coalesce(events: Sequence[Prepared]) -> dict[AggregateKey, dict[str, Decimal]]:
@@ -203,11 +179,6 @@ def coalesce(events: Sequence[Prepared]) -> dict[AggregateKey, dict[str, Decimal
     return deltas
 
 
-def item_key(key: AggregateKey, lane_id: str) -> dict[str, Any]:
-    """The DynamoDB key of the lane's partial item for (metricKey, minute)."""
-    return {"metricKey": {"S": key[0]}, "minute": {"S": agg.partial_minute(key[1], lane_id)}}
-
-
 def transaction_items(
     events: Sequence[Prepared], target: StoreTarget, lane_id: str
 ) -> list[dict[str, Any]]:
@@ -218,40 +189,41 @@ def transaction_items(
             "Put": {
                 "TableName": target.results_table,
                 "Item": prepared.item,
-                "ConditionExpression": _NOT_STORED_YET,
+                "ConditionExpression": "attribute_not_exists(eventId)",
             }
         }
         for prepared in events
     ]
-    for key, values in sorted(coalesce(events).items()):
-        names = {f"#a{i}": name for i, name in enumerate(sorted(values))}
-        amounts = {
-            f":v{i}": {"N": format(values[name], "f")} for i, name in enumerate(sorted(values))
-        }
+    for (metric_key, minute), values in sorted(coalesce(events).items()):
+        names = sorted(values)
         actions.append(
             {
                 "Update": {
                     "TableName": target.aggregates_table,
-                    "Key": item_key(key, lane_id),
+                    "Key": _item_key(metric_key, agg.partial_minute(minute, lane_id)),
                     "UpdateExpression": "ADD "
                     + ", ".join(f"#a{i} :v{i}" for i in range(len(names))),
-                    "ExpressionAttributeNames": names,
-                    "ExpressionAttributeValues": amounts,
+                    "ExpressionAttributeNames": {f"#a{i}": name for i, name in enumerate(names)},
+                    "ExpressionAttributeValues": {
+                        f":v{i}": {"N": format(values[name], "f")} for i, name in enumerate(names)
+                    },
                 }
             }
         )
     return actions
 
 
-def dedupe(events: Sequence[Prepared]) -> tuple[list[Prepared], dict[int, Prepared]]:
-    """First occurrence of each results key, and for each later copy (by id()) its first."""
+def _item_key(metric_key: str, sort_key: str) -> dict[str, Any]:
+    return {"metricKey": {"S": metric_key}, "minute": {"S": sort_key}}
+
+
+def dedupe(events: Sequence[Prepared]) -> dict[tuple[str, str], Prepared]:
+    """The first occurrence of each results key, in stream order: later copies are the same
+    event, and share its fate."""
     firsts: dict[tuple[str, str], Prepared] = {}
-    copies: dict[int, Prepared] = {}
     for prepared in events:
-        first = firsts.setdefault(prepared.key, prepared)
-        if first is not prepared:
-            copies[id(prepared)] = first
-    return list(firsts.values()), copies
+        firsts.setdefault(prepared.key, prepared)
+    return firsts
 
 
 def store_events(
@@ -273,71 +245,36 @@ def store_events(
     skipped for minutes whose stored extremes this batch cannot improve. `workers` writes the
     lanes of chunks (which share no aggregates item) at the same time; without it, one after
     another.
-
-    After the first chunk whose budget runs out, chunks not yet started are not attempted: the
-    mapping redelivers from the lowest failed record anyway, and the table is evidently
-    struggling.
     """
-    result = StoreResult()
-    firsts, copies = dedupe(events)
-    for part in _write_lanes(client, plan_lanes(firsts), target, policy, workers, lane_id):
-        result.absorb(part)
-    _settle_copies(events, copies, result)
-    _write_extrema(client, target, policy, result, known or KnownExtrema(), lane_id)
-    return result
-
-
-def _write_lanes(
-    client: DynamoDBClient,
-    lanes: list[Lane],
-    target: StoreTarget,
-    policy: RetryPolicy,
-    workers: Executor | None,
-    lane_id: str,
-) -> list[StoreResult]:
-    """Each lane's result, in lane order; lanes run on `workers` when there are several.
-
-    Lanes share no aggregates item, so their transactions never conflict: with a pool, the
-    table works on all of them at once, and a batch costs about one round trip per lane
-    length instead of one per chunk.
-    """
-    halt = threading.Event()  # set by the first lane that gives up
+    writer = _Writer(client, target, policy, lane_id, known or KnownExtrema())
+    firsts = dedupe(events)
+    lanes = plan_lanes(list(firsts.values()))
     if workers is None or len(lanes) < 2:
-        return [_write_lane(client, lane, target, policy, halt, lane_id) for lane in lanes]
-    futures = [
-        workers.submit(_write_lane, client, lane, target, policy, halt, lane_id) for lane in lanes
-    ]
-    wait(futures)  # all of them, even if one raised: no write outlives the invocation
-    return [future.result() for future in futures]
-
-
-def _write_lane(
-    client: DynamoDBClient,
-    lane: Lane,
-    target: StoreTarget,
-    policy: RetryPolicy,
-    halt: threading.Event,
-    lane_id: str,
-) -> StoreResult:
+        parts = [writer.write_lane(lane) for lane in lanes]
+    else:
+        # Lanes share no aggregates item, so their transactions never conflict: the table works
+        # on all of them at once, and a batch costs about one round trip per lane length
+        # instead of one per chunk.
+        futures = [workers.submit(writer.write_lane, lane) for lane in lanes]
+        wait(futures)  # all of them, even if one raised: no write outlives the invocation
+        parts = [future.result() for future in futures]
     result = StoreResult()
-    for chunk in lane:
-        if halt.is_set() or policy.expired():
-            result.failed.extend(chunk)
-            halt.set()
-        elif not _write_chunk(client, chunk, target, policy, result, lane_id):
-            halt.set()
+    for part in parts:
+        result.absorb(part)
+    _settle_copies(events, firsts, result)
+    writer.write_extrema(result)
     return result
 
 
 def _settle_copies(
-    events: Sequence[Prepared], copies: dict[int, Prepared], result: StoreResult
+    events: Sequence[Prepared], firsts: Mapping[tuple[str, str], Prepared], result: StoreResult
 ) -> None:
     """A later copy of an event in the same batch shares the fate of its first occurrence."""
     failed = {id(p) for p in result.failed}
     unstorable = {id(p): detail for p, detail in result.unstorable}
     for prepared in events:
-        first = copies.get(id(prepared))
-        if first is None:
+        first = firsts[prepared.key]
+        if first is prepared:
             continue
         if id(first) in failed:
             result.failed.append(prepared)
@@ -347,185 +284,182 @@ def _settle_copies(
             result.duplicates.append(prepared)
 
 
-def _write_chunk(
-    client: DynamoDBClient,
-    chunk: Chunk,
-    target: StoreTarget,
-    policy: RetryPolicy,
-    result: StoreResult,
-    lane_id: str,
-) -> bool:
-    """Write one chunk until done; False when it had to give up (its events are then failed)."""
-    pending = list(chunk)
-    attempt = 1
-    while pending:
-        result.requests += 1
-        try:
-            client.transact_write_items(
-                TransactItems=transaction_items(pending, target, lane_id)  # type: ignore[arg-type]
-            )
-        except ClientError as exc:
-            if error_code(exc) == "TransactionCanceledException":
-                reasons: list[Any] = list(exc.response.get("CancellationReasons", []))
-                pending, settled = _drop_settled(pending, reasons, result)
-                if settled:
+@dataclass(frozen=True)
+class _Writer:
+    """One store_events call's writes: where, to which lane's partial items, on which budget."""
+
+    client: DynamoDBClient
+    target: StoreTarget
+    policy: RetryPolicy
+    lane_id: str
+    known: KnownExtrema
+    # Set by the first lane that gives up: chunks not yet started are then not attempted, in
+    # any lane. The mapping redelivers from the lowest failed record anyway, and the table is
+    # evidently struggling.
+    halt: threading.Event = field(default_factory=threading.Event)
+
+    def write_lane(self, lane: Lane) -> StoreResult:
+        result = StoreResult()
+        for chunk in lane:
+            if self.halt.is_set() or self.policy.expired():
+                result.failed += chunk
+                self.halt.set()
+            elif not self._write_chunk(chunk, result):
+                self.halt.set()
+        return result
+
+    def _write_chunk(self, chunk: Chunk, result: StoreResult) -> bool:
+        """Write one chunk until done; False when it had to give up (its events are then failed)."""
+        pending = list(chunk)
+        attempt = 1
+        while pending:
+            result.requests += 1
+            try:
+                self.client.transact_write_items(
+                    TransactItems=transaction_items(pending, self.target, self.lane_id)  # type: ignore[arg-type]
+                )
+            except (ClientError, BotoCoreError) as exc:
+                reasons = _cancellation_reasons(exc)
+                rest = _drop_settled(pending, reasons, result)
+                if len(rest) < len(pending):
+                    pending = rest
                     continue  # the rest of the chunk is retried at once: nothing was transient
-                transient = any(r.get("Code") in TRANSIENT_CANCELLATION_CODES for r in reasons)
+                if reasons:
+                    transient = any(r.get("Code") in TRANSIENT_CANCELLATION_CODES for r in reasons)
+                else:
+                    transient = is_transient(exc)
+                if not transient:
+                    logger.error("transaction refused, not retrying: %s", exc)
+                if not transient or not self.policy.backoff(attempt):
+                    result.failed += pending
+                    return False
+                attempt += 1
+                result.retries += 1
             else:
-                transient = is_transient(exc)
-            if not transient:
-                logger.error("transaction refused, not retrying: %s", exc)
-                result.failed.extend(pending)
-                return False
-            if not policy.backoff(attempt):
-                result.failed.extend(pending)
+                result.stored += pending
+                return True
+        return True
+
+    def write_extrema(self, result: StoreResult) -> None:
+        """Fold min/max per aggregates item with conditional SETs (idempotent, so duplicates are
+        included: a crash between the transaction and this step is repaired on redelivery).
+
+        If an update cannot be made, the events of that item are reported failed so the mapping
+        redelivers them; they are duplicates then, and the update is retried.
+        """
+        settled = [*result.stored, *result.duplicates]
+        for key, bounds in sorted(batch_extrema(settled).items()):
+            # The lane's partial item, like the transactions': what is known is known of that item.
+            item = (key[0], agg.partial_minute(key[1], self.lane_id))
+            # Only what this container does not already know to be beaten: one attribute, one
+            # unconditional-looking request instead of a failed pair and a retry.
+            wanted = self.known.improving(item, bounds)
+            if wanted and not self._update_extrema(item, wanted, result):
+                members = [p for p in settled if p.extreme is not None and p.extreme[0] == key]
+                failed = {id(p) for p in members}
+                result.stored = [p for p in result.stored if id(p) not in failed]
+                result.duplicates = [p for p in result.duplicates if id(p) not in failed]
+                result.failed += members
+
+    def _update_extrema(
+        self, item: AggregateKey, wanted: dict[str, Decimal], result: StoreResult
+    ) -> bool:
+        """SET min/max of `item` ((metricKey, partial sort key)) where they beat the stored
+        ones, in one request when possible; False when it had to give up.
+
+        The condition requires every SET to be an improvement. A refusal means some attribute
+        is already at least as extreme in the table: that one is learnt and dropped, and the
+        rest is retried at once. So a batch that changes neither costs one request, a first
+        write of a minute one request too.
+        """
+        attempt = 1
+        while wanted:
+            result.requests += 1
+            try:
+                self.client.update_item(**_extrema_update(self.target, item, wanted))
+            except (ClientError, BotoCoreError) as exc:
+                if (
+                    isinstance(exc, ClientError)
+                    and error_code(exc) == "ConditionalCheckFailedException"
+                ):
+                    beaten = _already_beaten(wanted, exc)
+                    if beaten is None:  # no old image: settle the attributes one at a time
+                        return all(
+                            self._update_extrema(item, {n: v}, result) for n, v in wanted.items()
+                        )
+                    if beaten:
+                        self.known.learn(item, beaten)
+                        wanted = {n: v for n, v in wanted.items() if n not in beaten}
+                        continue
+                    # Each still improves on what was read: a concurrent writer moved it; retry.
+                elif not is_transient(exc):
+                    logger.error("extrema update failed for %s: %s", item, exc)
+                    return False
+            else:
+                self.known.learn(item, wanted)
+                return True
+            if not self.policy.backoff(attempt):
+                logger.error("extrema update for %s outlasted the retry budget", item)
                 return False
             attempt += 1
             result.retries += 1
-        except BotoCoreError as exc:
-            if not is_transient(exc) or not policy.backoff(attempt):
-                result.failed.extend(pending)
-                return False
-            attempt += 1
-            result.retries += 1
-        else:
-            result.stored.extend(pending)
-            return True
-    return True
+        return True
+
+
+def _extrema_update(
+    target: StoreTarget, item: AggregateKey, wanted: dict[str, Decimal]
+) -> dict[str, Any]:
+    """UpdateItem of `item` setting each of `wanted` (min/max) on condition that every one
+    improves on the stored value; a refusal returns the stored item to tell which did not."""
+    return {
+        "TableName": target.aggregates_table,
+        "Key": _item_key(*item),
+        "UpdateExpression": "SET " + ", ".join(f"#{n} = :{n}" for n in wanted),
+        "ConditionExpression": " AND ".join(
+            f"(attribute_not_exists(#{n}) OR #{n} {'>' if n == agg.MIN else '<'} :{n})"
+            for n in wanted
+        ),
+        "ExpressionAttributeNames": {f"#{n}": n for n in wanted},
+        "ExpressionAttributeValues": {f":{n}": {"N": format(v, "f")} for n, v in wanted.items()},
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+
+
+def _cancellation_reasons(exc: Exception) -> list[dict[str, Any]]:
+    """A cancelled transaction's reasons, one per action in order; [] for any other error."""
+    if isinstance(exc, ClientError) and error_code(exc) == "TransactionCanceledException":
+        return list(exc.response.get("CancellationReasons", []))  # type: ignore[arg-type]
+    return []
 
 
 def _drop_settled(
     pending: list[Prepared], reasons: Sequence[dict[str, Any]], result: StoreResult
-) -> tuple[list[Prepared], bool]:
-    """Remove events whose put was refused for good: already stored, or unstorable."""
-    keep: list[Prepared] = []
-    settled = False
+) -> list[Prepared]:
+    """The events still to write: those whose put was refused for good (already stored, or
+    unstorable) are settled in `result`."""
+    rest: list[Prepared] = []
     for index, prepared in enumerate(pending):
         reason = reasons[index] if index < len(reasons) else {}
-        code = reason.get("Code")
-        if code == "ConditionalCheckFailed":
+        if reason.get("Code") == "ConditionalCheckFailed":
             result.duplicates.append(prepared)
-            settled = True
-        elif code == "ValidationError":
+        elif reason.get("Code") == "ValidationError":
             result.unstorable.append((prepared, str(reason.get("Message", "ValidationError"))))
-            settled = True
         else:
-            keep.append(prepared)
-    return keep, settled
+            rest.append(prepared)
+    return rest
 
 
-def _write_extrema(
-    client: DynamoDBClient,
-    target: StoreTarget,
-    policy: RetryPolicy,
-    result: StoreResult,
-    known: KnownExtrema,
-    lane_id: str,
-) -> None:
-    """Fold min/max per aggregates item with conditional SETs (idempotent, so duplicates are
-    included: a crash between the transaction and this step is repaired on redelivery).
-
-    If an update cannot be made, the events of that item are reported failed so the mapping
-    redelivers them; they are duplicates then, and the update is retried.
-    """
-    settled = [*result.stored, *result.duplicates]
-    members: dict[AggregateKey, list[Prepared]] = {}
-    for prepared in settled:
-        if prepared.extreme is not None:
-            members.setdefault(prepared.extreme[0], []).append(prepared)
-    for key, bounds in sorted(batch_extrema(settled).items()):
-        # The lane's partial item, like the transactions': what is known is known of that item.
-        item = (key[0], agg.partial_minute(key[1], lane_id))
-        # Only what this container does not already know to be beaten: one attribute, one
-        # unconditional-looking request instead of a failed pair and a retry.
-        wanted = known.improving(item, bounds)
-        if not wanted:
-            continue
-        ok = _update_extrema(client, target, policy, result, item, wanted, known)
-        if not ok:
-            failed = {id(p) for p in members[key]}
-            result.stored = [p for p in result.stored if id(p) not in failed]
-            result.duplicates = [p for p in result.duplicates if id(p) not in failed]
-            result.failed.extend(members[key])
-
-
-def _beats(attribute: str, value: Decimal, current: Mapping[str, Any] | None) -> bool:
-    if current is None or "N" not in current:
-        return True
-    stored = Decimal(str(current["N"]))
-    return value < stored if attribute == agg.MIN else value > stored
-
-
-def _update_extrema(
-    client: DynamoDBClient,
-    target: StoreTarget,
-    policy: RetryPolicy,
-    result: StoreResult,
-    key: AggregateKey,
-    wanted: dict[str, Decimal],
-    known: KnownExtrema,
-) -> bool:
-    """SET min/max of the item `key` ((metricKey, partial sort key)) where they beat the stored
-    ones, in one request when possible.
-
-    The condition requires every SET to be an improvement; when it fails, the item returned
-    with the failure says which (if any) still is, and only that one is retried. So a batch
-    that changes neither costs one request, a first write of a minute one request too.
-    """
-    attempt = 1
-    while wanted:
-        names = {f"#{name}": name for name in wanted}
-        values = {f":{name}": {"N": format(value, "f")} for name, value in wanted.items()}
-        condition = " AND ".join(
-            f"(attribute_not_exists(#{name}) OR #{name} {'>' if name == agg.MIN else '<'} :{name})"
-            for name in wanted
-        )
-        result.requests += 1
-        try:
-            client.update_item(
-                TableName=target.aggregates_table,
-                Key={"metricKey": {"S": key[0]}, "minute": {"S": key[1]}},  # the partial item
-                UpdateExpression="SET " + ", ".join(f"#{n} = :{n}" for n in wanted),
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                if len(wanted) == 1:
-                    # the stored extreme is already at least as extreme
-                    _learn(known, key, wanted)
-                    return True
-                stored: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
-                if stored is None:  # no old image: settle the attributes one at a time
-                    return all(
-                        _update_extrema(client, target, policy, result, key, {n: v}, known)
-                        for n, v in wanted.items()
-                    )
-                still = {n: v for n, v in wanted.items() if _beats(n, v, stored.get(n))}
-                if still != wanted:
-                    _learn(known, key, {n: v for n, v in wanted.items() if n not in still})
-                    wanted = still
-                    continue
-                # Both still improve on what was read: a concurrent writer moved it; retry.
-            elif not is_transient(exc):
-                logger.error("extrema update failed for %s: %s", key, exc)
-                return False
-        except BotoCoreError as exc:
-            if not is_transient(exc):
-                return False
-        else:
-            _learn(known, key, wanted)
-            return True
-        if not policy.backoff(attempt):
-            logger.error("extrema update for %s outlasted the retry budget", key)
-            return False
-        attempt += 1
-        result.retries += 1
-    return True
-
-
-def _learn(known: KnownExtrema, key: AggregateKey, settled: Mapping[str, Decimal]) -> None:
-    """The stored extremes are now at least as extreme as `settled` (written or found)."""
-    known.learn(key, minimum=settled.get(agg.MIN), maximum=settled.get(agg.MAX))
+def _already_beaten(wanted: dict[str, Decimal], refusal: ClientError) -> dict[str, Decimal] | None:
+    """Which of `wanted` the refused update's item is already at least as extreme as; None
+    when the refusal returned no old image to tell."""
+    if len(wanted) == 1:
+        return dict(wanted)  # the condition was on this one attribute alone
+    stored: dict[str, Any] | None = refusal.response.get("Item")  # type: ignore[assignment]
+    if stored is None:
+        return None
+    old = {n: Decimal(str(stored[n]["N"])) for n in wanted if "N" in stored.get(n, {})}
+    return {
+        n: v
+        for n, v in wanted.items()
+        if n in old and (old[n] <= v if n == agg.MIN else old[n] >= v)
+    }
