@@ -151,7 +151,7 @@ def contributions(
         return (count,), None
     fields = event.fields
     dimensions = [str(fields[d] if d in fields else derived[d]) for d in family.dimensions]
-    key = (SEPARATOR.join([family.name, *dimensions]), minute)  # metric_key(), one call less
+    key = (SEPARATOR.join([family.name, *dimensions]), minute)  # aggregates.py's key format
     adds = [count, (key, COUNT, _ONE)]
     if family.sums is not None:
         summed = family.sums

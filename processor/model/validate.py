@@ -38,13 +38,9 @@ def _struct(declared: EventType) -> type[msgspec.Struct]:
     fields.append(("timestamp", str | None, None))
     # gc=False: a wire struct holds only strings, numbers and raw bytes (no cycles), so the
     # garbage collector need not track one per record.
+    name = declared.name
     return msgspec.defstruct(
-        f"Wire_{declared.name}",
-        fields,
-        tag_field="eventType",
-        tag=declared.name,
-        kw_only=True,
-        gc=False,
+        f"Wire_{name}", fields, tag_field="eventType", tag=name, kw_only=True, gc=False
     )
 
 
