@@ -45,7 +45,8 @@ from rich.table import Table
 from bench.conflict_model import ConflictModel, ItemKey, cancelled_response
 from bench.local_cloud import client_factory, deploy_stack, local_cloud
 from bench.pipeline_bench import _preload, _wait_drained
-from processor.aggregates import partial_minute, whole_minute
+from devtools.aggregates import whole_minute
+from processor.aggregates import partial_minute
 from processor.batch import process_batch
 from processor.retry import CLIENT_CONFIG, RetryPolicy
 from tests.emulator import RunningEmulator, start, stop

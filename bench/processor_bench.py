@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.latency_proxy import DEFAULT_RTT_MS, LatencyProxy
+from bench.pure_floor import check_same, floor_path
 from bench.pydantic_model import event_adapter
 from processor import model
 from processor.model.validate import wire_decoder
@@ -160,10 +161,14 @@ def _rates(
 def _pure_table(figures: dict[str, float]) -> Table:
     records = _batch("pure", PURE_RECORDS)["Records"]
     payloads = [base64.b64decode(r["kinesis"]["data"]) for r in records]
+    views = [r for r, p in zip(records, payloads, strict=True) if b'"page_view"' in p]
+    view_payloads = [base64.b64decode(r["kinesis"]["data"]) for r in views]
+    check_same(views)
     adapter = event_adapter()
     # Interleaved rounds, so that load on the shared machine hits every path alike.
     rounds: dict[str, list[float]] = {
-        "pure": [], "bare": [], "msgspec": [], "decode": [], "pydantic": []
+        "pure": [], "bare": [], "msgspec": [], "decode": [], "pydantic": [],
+        "views": [], "views_bare": [], "floor": [],
     }  # fmt: skip
     decoder = wire_decoder()
     for _ in range(ROUNDS):
@@ -176,6 +181,9 @@ def _pure_table(figures: dict[str, float]) -> Table:
         rounds["pydantic"] += _rates(
             payloads, lambda b: [adapter.validate_json(p) for p in b], runs=1
         )
+        rounds["views"] += _rates(views, lambda b: prepare_records(b, ttl_days=30), runs=1)
+        rounds["views_bare"] += _rates(view_payloads, lambda b: [json.loads(p) for p in b], runs=1)
+        rounds["floor"] += _rates(views, floor_path, runs=1)
     median = {name: statistics.median(values) for name, values in rounds.items()}
     bare = median["bare"]
     title = f"(b) pure path over {PURE_RECORDS:,} mixed records, median of {ROUNDS} rounds"
@@ -209,9 +217,19 @@ def _pure_table(figures: dict[str, float]) -> Table:
         f"{median['pydantic']:,.0f}",
         f"{median['pydantic'] / bare:.2f}x",
     )
+    views_bare = median["views_bare"]
+    table.add_row(
+        "page_view records only: processor", f"{median['views']:,.0f}",
+        f"{median['views'] / views_bare:.2f}x",
+    )  # fmt: skip
+    table.add_row(
+        "  hand-written floor, same items (bench/pure_floor.py)", f"{median['floor']:,.0f}",
+        f"{median['floor'] / views_bare:.2f}x",
+    )  # fmt: skip
     table.caption = (
         f"batches of {BATCH}, process CPU time (one core); each round runs every path once, "
-        "so load on the shared machine hits them alike"
+        "so load on the shared machine hits them alike; page_view rows are against json.loads "
+        "over the page_view payloads"
     )
     figures["pure_path_records_per_s"] = round(median["pure"])
     figures["json_loads_records_per_s"] = round(bare)
@@ -219,6 +237,8 @@ def _pure_table(figures: dict[str, float]) -> Table:
     figures["msgspec_validate_records_per_s"] = round(median["msgspec"])
     figures["pydantic_validate_records_per_s"] = round(median["pydantic"])
     figures["msgspec_decode_records_per_s"] = round(median["decode"])
+    figures["page_view_pure_path_vs_json_loads"] = round(median["views"] / views_bare, 3)
+    figures["page_view_floor_vs_json_loads"] = round(median["floor"] / views_bare, 3)
     return table
 
 

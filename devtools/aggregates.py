@@ -12,14 +12,13 @@ from processor import model
 from processor.aggregates import (
     COUNT,
     INF_BUCKET,
+    LANE_SEPARATOR,
     LOAD_TIME_BOUNDS_MS,
     MAX,
     MIN,
-    MINUTE_FORMAT,
     SEPARATOR,
     SUM,
     bucket_attribute,
-    whole_minute,
 )
 
 if TYPE_CHECKING:
@@ -28,13 +27,21 @@ if TYPE_CHECKING:
 __all__ = [
     "COUNT", "MAX", "MIN", "MINUTE_FORMAT", "SUM", "AggregateRow", "Fold", "Snapshot",
     "attributes", "bucket_attribute", "decode_item", "delta", "fold", "load_time_percentiles",
-    "merge_partials", "merge_rows", "percentile", "snapshot", "split_metric_key",
+    "merge_partials", "merge_rows", "percentile", "snapshot", "split_metric_key", "whole_minute",
 ]  # fmt: skip
 
 EVENTS = model.EVENTS_FAMILY.name
+# The aggregates sort key's minute (`YYYY-MM-DDTHH:MMZ`), as strftime writes it.
+MINUTE_FORMAT = "%Y-%m-%dT%H:%MZ"
 # Minutes per scan filter: 60 `begins_with` clauses keep the expression far below DynamoDB's
 # 4 KB limit on an expression (DynamoDB developer guide, "Expression parameters" limits).
 MAX_FILTER_MINUTES = 60
+
+
+def whole_minute(sort_key: str) -> str:
+    """The minute of a sort key, partial (`<minute>/<lane>`, processor/aggregates.py) or bare
+    (written before lanes)."""
+    return sort_key.partition(LANE_SEPARATOR)[0]
 
 
 def _bucket_upper(attribute: str) -> float:

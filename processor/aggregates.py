@@ -7,7 +7,6 @@ from decimal import Decimal
 # metricKey = <family>#<dimension values...>; free-form values come last so a key splits
 # unambiguously. The families are declared by the event types (processor.model).
 SEPARATOR = "#"
-MINUTE_FORMAT = "%Y-%m-%dT%H:%MZ"
 
 # Value attributes.
 COUNT = "count"
@@ -45,8 +44,3 @@ LANE_SEPARATOR = "/"
 def partial_minute(minute: str, lane: str) -> str:
     """The sort key of a lane's partial item of `minute` (`YYYY-MM-DDTHH:MMZ`)."""
     return f"{minute}{LANE_SEPARATOR}{lane}"
-
-
-def whole_minute(sort_key: str) -> str:
-    """The minute of a sort key, partial (`<minute>/<lane>`) or bare (written before lanes)."""
-    return sort_key.partition(LANE_SEPARATOR)[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from processor.invocation_lane import LanePool
@@ -79,7 +79,7 @@ def process_batch(
 def _process(
     records: list[Any], deps: Dependencies, deadline: float | None, lane: str
 ) -> BatchOutcome:
-    policy = deps.policy.with_deadline(deadline)
+    policy = replace(deps.policy, deadline=deadline)
     outcomes = prepare_records(records, ttl_days=deps.ttl_days)
     result = BatchOutcome(records=len(outcomes), lane=lane)
     to_quarantine = [(o.ref, o.rejection) for o in outcomes if isinstance(o, Poison)]

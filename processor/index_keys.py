@@ -21,8 +21,3 @@ def type_shard(event_id: str) -> int:
 def type_shard_key(event_type: str, event_id: str) -> str:
     """The index partition key of one event, e.g. "page_view#7"."""
     return f"{event_type}#{type_shard(event_id)}"
-
-
-def type_shard_keys(event_type: str) -> tuple[str, ...]:
-    """Every index partition key of a type: what a query by type reads."""
-    return tuple(f"{event_type}#{n}" for n in range(TYPE_SHARDS))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from botocore.config import Config
 from botocore.exceptions import (
@@ -88,6 +88,3 @@ class RetryPolicy:
 
     def expired(self) -> bool:
         return self.deadline is not None and self.clock() >= self.deadline
-
-    def with_deadline(self, deadline: float | None) -> RetryPolicy:
-        return replace(self, deadline=deadline)

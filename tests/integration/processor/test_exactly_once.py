@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from processor.aggregates import partial_minute, whole_minute
+from devtools.aggregates import whole_minute
+from devtools.replay.results import type_shard_keys
+from processor.aggregates import partial_minute
 from processor.batch import BatchOutcome, Dependencies, process_batch
-from processor.index_keys import type_shard_keys
 from processor.known_extrema import KnownExtrema
 from tests.integration.processor.tables import Resources, new_client
 from tests.integration.processor.truth import (

@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 
 from devtools import aggregates as agg
-from processor.aggregates import partial_minute, whole_minute
+from devtools.aggregates import whole_minute
+from processor.aggregates import partial_minute
 from tests.unit.devtools.test_aggregates import loadtime_item
 
 MINUTE = "2025-01-01T12:00Z"

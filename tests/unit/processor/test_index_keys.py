@@ -7,7 +7,8 @@ import sys
 import uuid
 from collections import Counter
 
-from processor.index_keys import TYPE_SHARDS, type_shard, type_shard_key, type_shard_keys
+from devtools.replay.results import type_shard_keys
+from processor.index_keys import TYPE_SHARDS, type_shard, type_shard_key
 from stack.storage import EVENT_TYPE_SHARD_ATTRIBUTE
 
 

@@ -30,8 +30,13 @@ def test_backoff_never_sleeps_past_the_deadline() -> None:
     now = [100.0]
     slept: list[float] = []
     policy = RetryPolicy(
-        max_attempts=10, base_delay=1.0, max_delay=1.0, sleep=slept.append, clock=lambda: now[0]
-    ).with_deadline(100.0)
+        max_attempts=10,
+        base_delay=1.0,
+        max_delay=1.0,
+        deadline=100.0,
+        sleep=slept.append,
+        clock=lambda: now[0],
+    )
     assert policy.expired()
     assert not policy.backoff(1)
     assert slept == []
