@@ -43,7 +43,7 @@ class _Group:
     @classmethod
     def of(cls, prepared: Prepared) -> _Group:
         size = len(prepared.ref.data_base64) + _ITEM_OVERHEAD_BYTES
-        return cls([prepared], set(prepared.aggregate_keys), size)
+        return cls([prepared], {key for key, _, _ in prepared.contributions}, size)
 
     @property
     def actions(self) -> int:

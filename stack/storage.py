@@ -9,7 +9,7 @@ from constructs import Construct
 RESULTS_PARTITION_KEY = "eventId"
 RESULTS_SORT_KEY = "timestamp"
 EVENT_TYPE_INDEX = "byEventType"
-# "<eventType>#<0..9>", written by the processor (processor/index_keys.py): write-sharded so
+# "<eventType>#<0..9>", written by the processor (processor/pipeline.py): write-sharded so
 # that no single event type's index partition takes most writes.
 EVENT_TYPE_SHARD_ATTRIBUTE = "eventTypeShard"
 TTL_ATTRIBUTE = "expiresAt"

@@ -8,7 +8,7 @@ import pytest
 
 from devtools.replay.results import _query_type, stored_events
 from processor.batch import process_batch
-from processor.index_keys import type_shard_key
+from processor.pipeline import type_shard_key
 from tests.integration.processor.tables import Resources
 from tests.unit.processor.factories import kinesis_event, kinesis_record, mixed_events
 

@@ -18,7 +18,7 @@ def actions(chunk: list[Prepared]) -> int:
 
 
 def lane_keys(lane: Lane) -> set[AggregateKey]:
-    return {key for chunk in lane for prepared in chunk for key in prepared.aggregate_keys}
+    return {key for chunk in lane for prepared in chunk for key, _, _ in prepared.contributions}
 
 
 def assert_well_planned(events: list[Prepared], lanes: list[Lane]) -> None:

@@ -8,7 +8,7 @@ import uuid
 from collections import Counter
 
 from devtools.replay.results import type_shard_keys
-from processor.index_keys import TYPE_SHARDS, type_shard, type_shard_key
+from processor.pipeline import TYPE_SHARDS, type_shard, type_shard_key
 from stack.storage import EVENT_TYPE_SHARD_ATTRIBUTE
 
 
@@ -24,7 +24,7 @@ def test_shard_is_stable_across_processes() -> None:
     ids = [f"evt-{n}" for n in range(50)]
     here = [type_shard(i) for i in ids]
     code = (
-        "import sys; from processor.index_keys import type_shard; "
+        "import sys; from processor.pipeline import type_shard; "
         "print([type_shard(i) for i in sys.argv[1:]])"
     )
     there = subprocess.run(
@@ -41,6 +41,6 @@ def test_one_type_spreads_evenly_over_its_shards() -> None:
 
 
 def test_the_stack_indexes_the_attribute_the_processor_writes() -> None:
-    from processor.index_keys import TYPE_SHARD_ATTRIBUTE
+    from processor.pipeline import TYPE_SHARD_ATTRIBUTE
 
     assert EVENT_TYPE_SHARD_ATTRIBUTE == TYPE_SHARD_ATTRIBUTE

@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 
 from processor import model
 from processor.aggregates import INF_BUCKET, LOAD_TIME_BOUNDS_MS
-from processor.index_keys import type_shard_key
-from processor.pipeline import Poison, Prepared, derived_event_id, prepare_record
+from processor.pipeline import Poison, Prepared, derived_event_id, prepare_record, type_shard_key
 from processor.types import RecordRef, Rejection
 from tests.unit.processor.factories import FACTORIES
 
