@@ -113,8 +113,13 @@ def floor_path(records: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
 
 
 def check_same(records: Sequence[Mapping[str, Any]]) -> None:
-    """Raise unless the floor gives the processor's outputs for every record."""
-    for record, (item, adds, extreme) in zip(records, floor_path(records), strict=True):
+    """Raise AssertionError unless the floor takes every record and gives the processor's
+    outputs for it."""
+    for record in records:
+        try:
+            ((item, adds, extreme),) = floor_path([record])
+        except (ValueError, msgspec.ValidationError) as exc:
+            raise AssertionError(f"the floor cannot take {record['eventID']}: {exc}") from exc
         prepared = prepare_record(record_ref(record), ttl_days=30)
         theirs = getattr(prepared, "item", None), getattr(prepared, "contributions", None)
         if (item, adds) != theirs or extreme != getattr(prepared, "extreme", None):
