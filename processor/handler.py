@@ -6,7 +6,7 @@ import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from aws_lambda_powertools import Logger, Tracer
@@ -17,7 +17,9 @@ from processor.metrics import NAMESPACE, send_custom_metrics
 from processor.retry import CLIENT_CONFIG
 from processor.settings import load_settings
 from processor.store import StoreTarget
-from processor.types import PartialBatchResponse
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 
 # Leave this much of the invocation for quarantining, metrics and the response.
 DEADLINE_MARGIN_SECONDS = 10.0
@@ -50,7 +52,7 @@ def _emit(line: str) -> None:
 
 @logger.inject_lambda_context(log_event=False)
 @tracer.capture_lambda_handler(capture_response=False)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialBatchResponse:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     remaining = context.get_remaining_time_in_millis() / 1000.0
     deadline = time.monotonic() + max(0.0, remaining - DEADLINE_MARGIN_SECONDS)
     outcome = process_batch(event, DEPENDENCIES, deadline=deadline)

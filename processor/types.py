@@ -1,11 +1,11 @@
-"""Values of the pure path, the partial batch response, reason codes and exceptions."""
+"""Values of the pure path, reason codes and exceptions."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import NamedTuple, TypedDict
+from typing import NamedTuple
 
 # A validated field value: JSON strings, integers, exact decimals and booleans only.
 FieldValue = str | int | Decimal | bool
@@ -67,12 +67,6 @@ class Rejection:
 
     reason: Reason
     detail: str
-
-
-class PartialBatchResponse(TypedDict):
-    """The handler's answer when `ReportBatchItemFailures` is enabled."""
-
-    batchItemFailures: list[dict[str, str]]
 
 
 class SettingsError(Exception):

@@ -34,18 +34,6 @@ class KinesisEvent(TypedDict):
     Records: list[KinesisEventRecord]
 
 
-class ItemFailure(TypedDict):
-    """One entry of a partial batch response."""
-
-    itemIdentifier: str
-
-
-class PartialBatchResponse(TypedDict):
-    """What a function returns when ReportBatchItemFailures is on."""
-
-    batchItemFailures: list[ItemFailure]
-
-
 class RequestContext(TypedDict):
     """`requestContext` of an on-failure invocation record."""
 
