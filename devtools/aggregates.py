@@ -25,12 +25,17 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 __all__ = [
-    "COUNT", "MAX", "MIN", "MINUTE_FORMAT", "SUM", "AggregateRow", "Fold", "Snapshot",
-    "attributes", "bucket_attribute", "decode_item", "delta", "fold", "load_time_percentiles",
-    "merge_partials", "merge_rows", "percentile", "snapshot", "split_metric_key", "whole_minute",
+    "COUNT", "ERRORS", "LOAD_TIME", "MAX", "MIN", "MINUTE_FORMAT", "REVENUE", "SUM",
+    "AggregateRow", "Fold", "Snapshot", "attributes", "bucket_attribute", "decode_item",
+    "delta", "fold", "load_time_percentiles", "merge_partials", "merge_rows", "percentile",
+    "snapshot", "split_metric_key", "whole_minute",
 ]  # fmt: skip
 
 EVENTS = model.EVENTS_FAMILY.name
+# The families reports name on their own (revenue, load time, errors), as the model declares them.
+REVENUE = model.PURCHASE.family.name if model.PURCHASE.family else ""
+LOAD_TIME = model.PAGE_VIEW.family.name if model.PAGE_VIEW.family else ""
+ERRORS = model.ERROR.family.name if model.ERROR.family else ""
 # The aggregates sort key's minute (`YYYY-MM-DDTHH:MMZ`), as strftime writes it.
 MINUTE_FORMAT = "%Y-%m-%dT%H:%MZ"
 # Minutes per scan filter: 60 `begins_with` clauses keep the expression far below DynamoDB's

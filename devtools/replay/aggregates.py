@@ -5,26 +5,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from devtools.aggregates import AggregateRow, fold, merge_rows
+from devtools.aggregates import ERRORS, LOAD_TIME, REVENUE, AggregateRow, fold, merge_rows
 from devtools.report.model import AggregateSummary
-from processor import model
-
-# The families the replay report's expectations name (revenue, load time, errors).
-_REVENUE = model.PURCHASE.family.name if model.PURCHASE.family else ""
-_LOAD_TIME = model.PAGE_VIEW.family.name if model.PAGE_VIEW.family else ""
-_ERRORS = model.ERROR.family.name if model.ERROR.family else ""
 
 
 def summarize(rows: Iterable[AggregateRow], minute: str) -> AggregateSummary:
     """One summary of rows (all from one minute, or merged over the run)."""
     folded = fold(rows)
-    load_count, percentiles = folded.percentiles(_LOAD_TIME)
-    errors = folded.breakdowns.get(_ERRORS, {})
+    load_count, percentiles = folded.percentiles(LOAD_TIME)
+    errors = folded.breakdowns.get(ERRORS, {})
     return AggregateSummary(
         minute=minute,
         events=folded.events,
-        revenue={k: float(v) for k, v in folded.sums.get(_REVENUE, {}).items() if v},
-        purchases=folded.sum_counts.get(_REVENUE, {}),
+        revenue={k: float(v) for k, v in folded.sums.get(REVENUE, {}).items() if v},
+        purchases=folded.sum_counts.get(REVENUE, {}),
         load_time_count=load_count,
         load_time_p50=_round(percentiles.get(0.5)),
         load_time_p95=_round(percentiles.get(0.95)),

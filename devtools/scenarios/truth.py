@@ -5,14 +5,13 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from devtools import aggregates as agg
 from devtools.scenarios.plan import Plan, PlannedRecord
-from processor import model
 from processor.pipeline import Poison, Prepared, prepare_record
+from processor.store import coalesce
 from processor.types import RecordRef
 
 # Stand-in stream position for the dry run; the real one is only known after PutRecords.
@@ -98,20 +97,18 @@ def compute(plan: Plan) -> PlanTruth:
         stored[event.event_type] += 1
         unique.append(outcome)
     folded = agg.fold(_rows(unique))
-    load_family = model.PAGE_VIEW.family.name if model.PAGE_VIEW.family else ""
-    revenue_family = model.PURCHASE.family.name if model.PURCHASE.family else ""
-    errors = folded.breakdowns.get(model.ERROR.family.name if model.ERROR.family else "", {})
+    errors = folded.breakdowns.get(agg.ERRORS, {})
     return PlanTruth(
         records=len(plan.records),
         verdicts=tuple(verdicts),
         stored=dict(sorted(stored.items())),
         quarantined=dict(sorted(quarantined.items())),
-        revenue={k: float(v) for k, v in folded.sums.get(revenue_family, {}).items()},
-        purchases=folded.sum_counts.get(revenue_family, {}),
+        revenue={k: float(v) for k, v in folded.sums.get(agg.REVENUE, {}).items()},
+        purchases=folded.sum_counts.get(agg.REVENUE, {}),
         load_times=tuple(
             float(p.extreme[1])
             for p in unique
-            if p.extreme is not None and p.extreme[0][0] == load_family
+            if p.extreme is not None and p.extreme[0][0] == agg.LOAD_TIME
         ),
         errors_by_page=errors.get("page", {}),
         errors_by_type=errors.get("errorType", {}),
@@ -120,11 +117,6 @@ def compute(plan: Plan) -> PlanTruth:
 
 def _rows(events: list[Prepared]) -> list[agg.AggregateRow]:
     """The aggregates rows these events add up to, as the store would write them."""
-    rows: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
-    for prepared in events:
-        for key, attribute, amount in prepared.contributions:
-            values = rows[key]
-            values[attribute] = values.get(attribute, Decimal(0)) + amount
     return [
         agg.decode_item(
             {
@@ -133,5 +125,5 @@ def _rows(events: list[Prepared]) -> list[agg.AggregateRow]:
                 **{name: {"N": str(value)} for name, value in values.items()},
             }
         )
-        for (metric_key, minute), values in rows.items()
+        for (metric_key, minute), values in coalesce(events).items()
     ]

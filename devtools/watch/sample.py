@@ -15,7 +15,6 @@ from devtools.driver import status as driver_status
 from devtools.replay import failures, quarantine
 from devtools.replay.run import minutes_between
 from devtools.watch.model import Sample, ShardLag
-from processor import model
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 DEFAULT_WINDOW_MINUTES = 5
-_LOAD_TIME = model.PAGE_VIEW.family.name if model.PAGE_VIEW.family else ""
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,7 @@ def fold_minutes(
         folded = agg.fold(group)
         if folded.events:
             minutes[minute] = folded.events
-        histogram = folded.histograms.get(_LOAD_TIME)
+        histogram = folded.histograms.get(agg.LOAD_TIME)
         has_views = histogram is not None and int(histogram.values.get(agg.COUNT, 0)) > 0
         if minute <= current_minute and has_views:
             load_row = histogram
