@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.latency_proxy import DEFAULT_RTT_MS, LatencyProxy
-from bench.pure_floor import check_same, floor_path
+from bench.pure_floor import TTL_DAYS, check_same, floor_path
 from bench.pydantic_model import event_adapter
 from processor import model
 from processor.model.validate import wire_decoder
@@ -161,8 +161,8 @@ def _rates(
 def _pure_table(figures: dict[str, float]) -> Table:
     records = _batch("pure", PURE_RECORDS)["Records"]
     payloads = [base64.b64decode(r["kinesis"]["data"]) for r in records]
-    views = [r for r, p in zip(records, payloads, strict=True) if b'"page_view"' in p]
-    view_payloads = [base64.b64decode(r["kinesis"]["data"]) for r in views]
+    pairs = [(r, p) for r, p in zip(records, payloads, strict=True) if b'"page_view"' in p]
+    views, view_payloads = [r for r, _ in pairs], [p for _, p in pairs]
     check_same(views)
     adapter = event_adapter()
     # Interleaved rounds, so that load on the shared machine hits every path alike.
@@ -172,7 +172,7 @@ def _pure_table(figures: dict[str, float]) -> Table:
     }  # fmt: skip
     decoder = wire_decoder()
     for _ in range(ROUNDS):
-        rounds["pure"] += _rates(records, lambda b: prepare_records(b, ttl_days=30), runs=1)
+        rounds["pure"] += _rates(records, lambda b: prepare_records(b, ttl_days=TTL_DAYS), runs=1)
         rounds["bare"] += _rates(payloads, lambda b: [json.loads(p) for p in b], runs=1)
         rounds["msgspec"] += _rates(
             payloads, lambda b: [model.validate_record(p, default_event_id="x") for p in b], runs=1
@@ -181,7 +181,7 @@ def _pure_table(figures: dict[str, float]) -> Table:
         rounds["pydantic"] += _rates(
             payloads, lambda b: [adapter.validate_json(p) for p in b], runs=1
         )
-        rounds["views"] += _rates(views, lambda b: prepare_records(b, ttl_days=30), runs=1)
+        rounds["views"] += _rates(views, lambda b: prepare_records(b, ttl_days=TTL_DAYS), runs=1)
         rounds["views_bare"] += _rates(view_payloads, lambda b: [json.loads(p) for p in b], runs=1)
         rounds["floor"] += _rates(views, floor_path, runs=1)
     median = {name: statistics.median(values) for name, values in rounds.items()}

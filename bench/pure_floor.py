@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import binascii
 import bisect
-import re
 import zlib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -23,11 +22,11 @@ from typing import Annotated, Any
 import msgspec
 
 from processor.aggregates import INF_BUCKET, LOAD_TIME_BOUNDS_MS
+from processor.model.rules import CANONICAL
 from processor.pipeline import prepare_record, record_ref
 
 _ONE = Decimal(1)
-_TTL_SECONDS = 30 * 86_400
-_CANONICAL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
+TTL_DAYS = 30
 _Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 
 
@@ -69,7 +68,7 @@ def floor_path(records: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         wire = _DECODER.decode(binascii.a2b_base64(kinesis["data"], strict_mode=True))
         event_id, url = _text(wire.event_id), _text(wire.page_url)
         timestamp = wire.timestamp
-        if not _CANONICAL.fullmatch(timestamp):
+        if not CANONICAL.fullmatch(timestamp):
             raise ValueError(f"not a canonical timestamp: {timestamp!r}")
         minute = timestamp[:16] + "Z"
         load_time = _whole(wire.load_time, 600_000)
@@ -84,7 +83,7 @@ def floor_path(records: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
             "userId": {"S": _text(wire.user_id)},
             "deviceType": {"S": wire.device_type},
             "minute": {"S": minute},
-            "expiresAt": {"N": str(int(arrival) + _TTL_SECONDS)},
+            "expiresAt": {"N": str(int(arrival) + TTL_DAYS * 86_400)},
             "shardId": {"S": shard_id},
             "sequenceNumber": {"S": kinesis["sequenceNumber"]},
             "sessionId": {"S": _text(wire.session_id)},
@@ -120,7 +119,7 @@ def check_same(records: Sequence[Mapping[str, Any]]) -> None:
             ((item, adds, extreme),) = floor_path([record])
         except (ValueError, msgspec.ValidationError) as exc:
             raise AssertionError(f"the floor cannot take {record['eventID']}: {exc}") from exc
-        prepared = prepare_record(record_ref(record), ttl_days=30)
+        prepared = prepare_record(record_ref(record), ttl_days=TTL_DAYS)
         theirs = getattr(prepared, "item", None), getattr(prepared, "contributions", None)
         if (item, adds) != theirs or extreme != getattr(prepared, "extreme", None):
             raise AssertionError(f"the floor differs from the processor for {record['eventID']}")

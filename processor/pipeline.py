@@ -80,6 +80,11 @@ def type_shard_key(event_type: str, event_id: str) -> str:
     return f"{event_type}#{type_shard(event_id)}"
 
 
+def type_shard_keys(event_type: str) -> tuple[str, ...]:
+    """Every byEventType partition key of a type: what a query by type reads."""
+    return tuple(f"{event_type}#{n}" for n in range(TYPE_SHARDS))
+
+
 def derived_event_id(shard_id: str, sequence_number: str) -> str:
     """eventId for events without one: UUIDv5 of `<shardId>:<sequenceNumber>`."""
     return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{shard_id}:{sequence_number}"))

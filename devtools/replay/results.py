@@ -10,19 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from devtools.report.model import StoredRow
 from processor import model
-from processor.pipeline import TYPE_SHARD_ATTRIBUTE, TYPE_SHARDS
+from processor.pipeline import TYPE_SHARD_ATTRIBUTE, type_shard_keys
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 BY_TYPE_INDEX = "byEventType"
 _COMMON_SAMPLE = ("userId", "deviceType")
-
-
-def type_shard_keys(event_type: str) -> tuple[str, ...]:
-    """Every byEventType partition key of a type (processor/pipeline.py): what a query by
-    type reads."""
-    return tuple(f"{event_type}#{n}" for n in range(TYPE_SHARDS))
 
 
 def sample_attributes() -> tuple[str, ...]:

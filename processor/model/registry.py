@@ -33,21 +33,24 @@ def register(event_type: EventType) -> EventType:
     if family is not None and family.name in families():
         raise RegistryError(f"{event_type.name}: aggregates family {family.name!r} is taken")
     _TYPES[event_type.name] = event_type
-    for listener in _listeners:
-        listener()
+    _changed()
     return event_type
 
 
 def unregister(name: str) -> None:
     """Remove an event type (tests that register their own)."""
     _TYPES.pop(name, None)
-    for listener in _listeners:
-        listener()
+    _changed()
 
 
 def on_change(listener: Callable[[], None]) -> None:
     """Call `listener` whenever a type is added or removed (caches derived from the registry)."""
     _listeners.append(listener)
+
+
+def _changed() -> None:
+    for listener in _listeners:
+        listener()
 
 
 def event_types() -> tuple[str, ...]:

@@ -35,7 +35,7 @@ ISO_4217_CODES: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 # format_timestamp()'s own shape (ASCII digits only: \d would also take other scripts' digits).
-_CANONICAL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
+CANONICAL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 TIMESTAMP_MIN = datetime(2000, 1, 1, tzinfo=UTC)
 TIMESTAMP_MAX = datetime(2100, 1, 1, tzinfo=UTC)
 _JSON_NUMBER_START = frozenset(b"-0123456789")
@@ -251,7 +251,7 @@ def stored_timestamp(sent: object, arrival: float) -> str:
     `arrival` (epoch seconds) when it has none."""
     if sent is None:
         return format_timestamp(arrival)
-    if isinstance(sent, str) and _CANONICAL.fullmatch(sent) and "2000" <= sent[:4] <= "2099":
+    if isinstance(sent, str) and CANONICAL.fullmatch(sent) and "2000" <= sent[:4] <= "2099":
         # Already UTC with milliseconds: a real date and time is all that is left to check
         # (the general path below says why when it is not).
         try:

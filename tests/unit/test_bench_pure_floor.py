@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.pure_floor import check_same, floor_path
+from bench.pure_floor import TTL_DAYS, check_same, floor_path
 from processor.pipeline import Prepared, prepare_record, record_ref
 from tests.unit.processor.factories import kinesis_record, mixed_events, page_view
 
@@ -19,7 +19,7 @@ def test_the_floor_gives_the_processors_items_contributions_and_extremes() -> No
     assert len(records) == 40
     check_same(records)  # raises on the first record that differs
     item, adds, extreme = floor_path(records[:1])[0]
-    prepared = prepare_record(record_ref(records[0]), ttl_days=30)
+    prepared = prepare_record(record_ref(records[0]), ttl_days=TTL_DAYS)
     assert isinstance(prepared, Prepared)
     assert (item, adds, extreme) == (prepared.item, prepared.contributions, prepared.extreme)
 

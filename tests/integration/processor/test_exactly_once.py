@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from devtools.aggregates import whole_minute
-from devtools.replay.results import type_shard_keys
 from processor.aggregates import partial_minute
 from processor.batch import BatchOutcome, Dependencies, process_batch
 from processor.known_extrema import KnownExtrema
+from processor.pipeline import type_shard_keys
 from tests.integration.processor.tables import Resources, new_client
 from tests.integration.processor.truth import (
     actual_aggregates,

@@ -7,8 +7,7 @@ import sys
 import uuid
 from collections import Counter
 
-from devtools.replay.results import type_shard_keys
-from processor.pipeline import TYPE_SHARDS, type_shard, type_shard_key
+from processor.pipeline import TYPE_SHARDS, type_shard, type_shard_key, type_shard_keys
 from stack.storage import EVENT_TYPE_SHARD_ATTRIBUTE
 
 
